@@ -1,0 +1,24 @@
+/* record.h: what dissectors hand to formatters: one record per packet summary or message. */
+#ifndef CASHARK_RECORD_H
+#define CASHARK_RECORD_H
+
+#include "cashark/decode.h"
+#include "cashark/flow.h"
+#include "cashark/frame.h"
+
+enum cs_record_kind {
+    CS_REC_PACKET = 0, /* one packet and its one-line summary */
+    CS_REC_CA,         /* one Channel Access message (app points at its parsed form) */
+    CS_REC_MPTCP,      /* one MPTCP event */
+    CS_REC__COUNT
+};
+
+struct cs_record {
+    enum cs_record_kind kind;
+    const struct cs_frame *frame;     /* the frame that completed the record */
+    const struct cs_packet *pkt;      /* its decoded layers */
+    const struct cs_flow_view *fv;    /* flow tracking's view of the packet (may be NULL) */
+    const void *app;                  /* kind-specific parsed message, NULL for packets */
+};
+
+#endif
