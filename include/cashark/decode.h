@@ -113,6 +113,8 @@ struct cs_ip {
     uint8_t n_ext;       /* IPv6 extension headers walked */
     uint8_t ext[CS_MAX_IPV6_EXT]; /* their next-header values, in order */
     uint8_t opt_len;     /* IPv4 option bytes */
+    uint16_t arp_op;     /* ARP operation (1 request, 2 reply) when l3 is CS_L3_ARP; src/dst
+                          * then hold the sender and target IPv4 addresses */
 };
 
 enum cs_l4_kind {

@@ -98,6 +98,7 @@ struct cs_flowtab_stats {
     uint64_t tcp_conns;        /* TCP connections numbered */
     uint64_t active;           /* flows in the table now */
     uint64_t evicted_closed, evicted_idle, evicted_pressure;
+    uint64_t evicted_reuse;    /* connections ended by a SYN with a new ISN (port reuse) */
     uint64_t reasm_bytes;      /* out-of-order bytes buffered now */
     uint64_t reasm_peak;       /* most buffered at once */
     uint64_t reasm_lost;       /* bytes reported lost to consumers */
@@ -123,6 +124,10 @@ void cs_flow_stream_enable(struct cs_flowtab *t, struct cs_flow *fl, cs_stream_f
 void cs_flowtab_flush(struct cs_flowtab *t);
 
 void cs_flowtab_get_stats(const struct cs_flowtab *t, struct cs_flowtab_stats *s);
+
+/* Table memory per tracked flow in bytes (its entry and its share of the slot array), not
+ * counting reassembly buffers. */
+size_t cs_flowtab_entry_size(void);
 
 /* The client rule's notion of a service port: < 1024 or a known protocol port (5064, 5065). */
 int cs_flow_is_service_port(uint16_t port);
