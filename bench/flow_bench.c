@@ -3,8 +3,9 @@
  * Not a test. Build and run from the repository root:
  *   cc -std=c11 -D_DEFAULT_SOURCE -O2 -Iinclude -o /tmp/flow_bench bench/flow_bench.c \
  *      src/flow/[a-z]*.c && /tmp/flow_bench [flows] [packets]
- * Prints nanoseconds per tracked packet for: flows that fit the table, flows twice the
- * capacity (eviction on most new packets), and the same with every stream reassembled.
+ * Prints nanoseconds per tracked packet for: flows that fit the table (packets of random flows,
+ * then with every stream reassembled), flows twice the capacity (eviction on most packets), and
+ * runs of 16 packets per flow as bulk transfers give.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -39,7 +40,7 @@ struct sim {
 };
 
 static double
-run(uint32_t flows, uint64_t packets, uint32_t capacity, int streams)
+run(uint32_t flows, uint64_t packets, uint32_t capacity, int streams, uint32_t burst)
 {
     struct cs_flowtab_config cfg;
     cs_flowtab_config_default(&cfg);
@@ -61,11 +62,13 @@ run(uint32_t flows, uint64_t packets, uint32_t capacity, int streams)
     p.l4 = CS_L4_TCP;
     p.ip.src.family = p.ip.dst.family = 4;
     uint64_t sum = 0, rng = 1;
+    uint32_t k = 0;
     uint64_t t0 = now_ns();
     for (uint64_t i = 0; i < packets; i++) {
         rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
-        uint32_t k = (uint32_t)((rng >> 33) % flows);
-        int rev = (rng >> 20) & 1;
+        if (i % burst == 0)
+            k = (uint32_t)((rng >> 33) % flows);
+        int rev = burst > 1 ? (i % 4 == 3) : (int)((rng >> 20) & 1);
         uint8_t h[4] = {10, (uint8_t)(k >> 16), (uint8_t)(k >> 8), (uint8_t)k};
         uint8_t s[4] = {192, 168, 0, 1};
         memcpy(p.ip.src.a, rev ? s : h, 4);
@@ -93,9 +96,10 @@ run(uint32_t flows, uint64_t packets, uint32_t capacity, int streams)
     cs_flowtab_get_stats(t, &st);
     cs_flowtab_free(t);
     free(seq);
-    printf("  %u flows, capacity %u, streams %s: %.1f ns/packet (%llu flows made, %llu evicted, "
+    printf("  %u flows, capacity %u, streams %s, runs of %u: %.1f ns/packet (%llu flows made, %llu "
+           "evicted, "
            "%llu bytes in order)\n",
-           flows, capacity, streams ? "on " : "off", (double)(t1 - t0) / (double)packets,
+           flows, capacity, streams ? "on " : "off", burst, (double)(t1 - t0) / (double)packets,
            (unsigned long long)st.flows,
            (unsigned long long)(st.evicted_pressure + st.evicted_idle + st.evicted_closed),
            (unsigned long long)sum);
@@ -116,8 +120,9 @@ main(int argc, char **argv)
     uint32_t fit = 1;
     while (fit < flows)
         fit *= 2;
-    run(flows, packets, fit, 0);
-    run(flows, packets, fit, 1);
-    run(flows, packets, flows / 2 ? flows / 2 : 1, 0);
+    run(flows, packets, fit, 0, 1);
+    run(flows, packets, fit, 1, 1);
+    run(flows, packets, flows / 2 ? flows / 2 : 1, 0, 1);
+    run(flows, packets, fit, 0, 16);
     return 0;
 }

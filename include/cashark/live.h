@@ -11,7 +11,8 @@ struct cs_live;
 
 /* Opens iface with snaplen (0: 262144), immediate delivery and nanosecond stamps when the
  * platform has them; bpf_expr (or NULL) becomes a kernel filter. NULL with a one-line message
- * in err (no permission: names root / CAP_NET_RAW; no such device; bad filter). */
+ * in err without the interface name (no permission: names root / CAP_NET_RAW; no such
+ * device; bad filter). */
 struct cs_live *cs_live_open(const char *iface, uint32_t snaplen, const char *bpf_expr, char *err,
                              size_t errlen);
 

@@ -38,28 +38,32 @@ to_linktype(int dlt)
     return (uint32_t)dlt;
 }
 
+/* pcap_activate failures that deserve more than libpcap's text. */
+static const struct {
+    int status;
+    const char *text;
+} activate_texts[] = {
+    {PCAP_ERROR_PERM_DENIED, "no permission to capture (run as root or grant CAP_NET_RAW)"},
+    {PCAP_ERROR_NO_SUCH_DEVICE, "no such capture device"},
+    {PCAP_ERROR_IFACE_NOT_UP, "interface is not up"},
+    {PCAP_ERROR_PROMISC_PERM_DENIED, "no permission to capture in promiscuous mode"},
+    {0, NULL},
+};
+
 /* A one-line explanation of pcap_activate's outcome. */
 static void
-activate_error(pcap_t *p, int status, const char *iface, char *err, size_t errlen)
+activate_error(pcap_t *p, int status, char *err, size_t errlen)
 {
     const char *detail = pcap_geterr(p);
-    switch (status) {
-        case PCAP_ERROR_PERM_DENIED:
-            snprintf(err, errlen,
-                     "%s: no permission to capture (run as root or grant CAP_NET_RAW): %s", iface,
-                     detail);
-            break;
-        case PCAP_ERROR_NO_SUCH_DEVICE:
-            snprintf(err, errlen, "%s: no such capture device", iface);
-            break;
-        case PCAP_ERROR_IFACE_NOT_UP:
-            snprintf(err, errlen, "%s: interface is not up", iface);
-            break;
-        default:
-            snprintf(err, errlen, "%s: %s", iface,
-                     detail && detail[0] ? detail : pcap_statustostr(status));
-            break;
+    if (!detail || !detail[0])
+        detail = pcap_statustostr(status);
+    for (size_t i = 0; activate_texts[i].text; i++) {
+        if (activate_texts[i].status == status) {
+            snprintf(err, errlen, "%s (%s)", activate_texts[i].text, detail);
+            return;
+        }
     }
+    snprintf(err, errlen, "%s", detail);
 }
 
 struct cs_live *
@@ -68,7 +72,7 @@ cs_live_open(const char *iface, uint32_t snaplen, const char *bpf_expr, char *er
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_create(iface, ebuf);
     if (!p) {
-        snprintf(err, errlen, "%s: %s", iface, ebuf);
+        snprintf(err, errlen, "%s", ebuf);
         return NULL;
     }
     int snap = snaplen && snaplen < LIVE_SNAPLEN ? (int)snaplen : LIVE_SNAPLEN;
@@ -78,7 +82,7 @@ cs_live_open(const char *iface, uint32_t snaplen, const char *bpf_expr, char *er
     pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO); /* micro when unsupported */
     int status = pcap_activate(p);
     if (status < 0) {
-        activate_error(p, status, iface, err, errlen);
+        activate_error(p, status, err, errlen);
         pcap_close(p);
         return NULL;
     }
@@ -95,7 +99,7 @@ cs_live_open(const char *iface, uint32_t snaplen, const char *bpf_expr, char *er
         int ret = pcap_setfilter(p, &prog);
         pcap_freecode(&prog);
         if (ret < 0) {
-            snprintf(err, errlen, "%s: cannot set the filter: %s", iface, pcap_geterr(p));
+            snprintf(err, errlen, "cannot set the filter: %s", pcap_geterr(p));
             pcap_close(p);
             return NULL;
         }

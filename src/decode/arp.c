@@ -4,9 +4,8 @@
 #include "decode_int.h"
 
 void
-cs_decode_arp(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
+cs_decode_arp(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
 {
-    struct cs_cursor *c = &cv;
     (void)claim;
     struct cs_ip *ip = &p->ip;
     p->l3 = CS_L3_ARP;

@@ -13,7 +13,7 @@
 #include "cashark/cursor.h"
 #include "cashark/decode.h"
 
-typedef void cs_layer_fn(struct cs_cursor c, uint32_t claim, struct cs_packet *p);
+typedef void cs_layer_fn(struct cs_cursor *c, uint32_t claim, struct cs_packet *p);
 
 /* Link layers (one per DLT family). */
 cs_layer_fn cs_decode_ether, cs_decode_sll, cs_decode_sll2, cs_decode_null, cs_decode_loop,
@@ -24,9 +24,9 @@ cs_layer_fn cs_decode_ipv4, cs_decode_ipv6, cs_decode_arp, cs_decode_tcp, cs_dec
     cs_decode_icmp, cs_decode_icmp6;
 
 /* Dispatch on the ethertype (VLAN tags first), and on the IP protocol number. */
-void cs_decode_ethertype(struct cs_cursor c, uint32_t claim, struct cs_packet *p,
+void cs_decode_ethertype(struct cs_cursor *c, uint32_t claim, struct cs_packet *p,
                          uint16_t ethertype);
-void cs_decode_ipproto(struct cs_cursor c, uint32_t claim, struct cs_packet *p, uint8_t proto);
+void cs_decode_ipproto(struct cs_cursor *c, uint32_t claim, struct cs_packet *p, uint8_t proto);
 
 /* Records an anomaly; malformed ones raise the status to CS_MALFORMED. */
 void cs_decode_anomaly(struct cs_packet *p, enum cs_anomaly a);

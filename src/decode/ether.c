@@ -57,9 +57,8 @@ vlan_walk(struct cs_cursor *c, uint32_t *claim, struct cs_packet *p, uint16_t tp
 }
 
 void
-cs_decode_ethertype(struct cs_cursor cv, uint32_t claim, struct cs_packet *p, uint16_t ethertype)
+cs_decode_ethertype(struct cs_cursor *c, uint32_t claim, struct cs_packet *p, uint16_t ethertype)
 {
-    struct cs_cursor *c = &cv;
     p->l2.ethertype = ethertype;
     if (is_vlan_tpid(ethertype)) {
         int inner = vlan_walk(c, &claim, p, ethertype);
@@ -69,7 +68,7 @@ cs_decode_ethertype(struct cs_cursor cv, uint32_t claim, struct cs_packet *p, ui
     }
     for (size_t i = 0; i < sizeof ethertype_rows / sizeof ethertype_rows[0]; i++) {
         if (ethertype_rows[i].ethertype == ethertype) {
-            ethertype_rows[i].fn(*c, claim, p);
+            ethertype_rows[i].fn(c, claim, p);
             return;
         }
     }
@@ -77,9 +76,8 @@ cs_decode_ethertype(struct cs_cursor cv, uint32_t claim, struct cs_packet *p, ui
 }
 
 void
-cs_decode_ether(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
+cs_decode_ether(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
 {
-    struct cs_cursor *c = &cv;
     p->l2.kind = CS_L2_ETH;
     cs_cursor_bytes(c, p->l2.eth_dst, 6);
     cs_cursor_bytes(c, p->l2.eth_src, 6);
@@ -95,5 +93,5 @@ cs_decode_ether(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
         p->l3 = CS_L3_OTHER;
         return;
     }
-    cs_decode_ethertype(*c, claim, p, type);
+    cs_decode_ethertype(c, claim, p, type);
 }

@@ -73,10 +73,11 @@ struct icmp_kind {
     uint8_t echo; /* 1: id/seq; 0: an error quoting a packet */
 };
 
-/* ICMP: echo reply 0, request 8; errors unreachable 3, source quench 4, redirect 5, time
- * exceeded 11, parameter problem 12. */
+/* ICMP: echo reply 0, request 8, and the timestamp (13, 14) and information (15, 16) pairs,
+ * which carry an identifier and sequence number too; errors unreachable 3, source quench 4,
+ * redirect 5, time exceeded 11, parameter problem 12. */
 static const struct icmp_kind icmp4_kinds[] = {
-    {0, 1}, {8, 1}, {3, 0}, {4, 0}, {5, 0}, {11, 0}, {12, 0},
+    {0, 1}, {8, 1}, {13, 1}, {14, 1}, {15, 1}, {16, 1}, {3, 0}, {4, 0}, {5, 0}, {11, 0}, {12, 0},
 };
 
 /* ICMPv6: errors unreachable 1, too big 2, time exceeded 3, parameter problem 4; echo request
@@ -86,9 +87,8 @@ static const struct icmp_kind icmp6_kinds[] = {
 };
 
 static void
-icmp_common(struct cs_cursor cv, uint32_t claim, struct cs_packet *p, int v6)
+icmp_common(struct cs_cursor *c, uint32_t claim, struct cs_packet *p, int v6)
 {
-    struct cs_cursor *c = &cv;
     struct cs_icmp *ic = &p->t.icmp;
     enum cs_layer layer = v6 ? CS_LAYER_ICMP6 : CS_LAYER_ICMP;
     p->l4 = v6 ? CS_L4_ICMP6 : CS_L4_ICMP;
@@ -125,15 +125,13 @@ icmp_common(struct cs_cursor cv, uint32_t claim, struct cs_packet *p, int v6)
 }
 
 void
-cs_decode_icmp(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
+cs_decode_icmp(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
 {
-    struct cs_cursor *c = &cv;
-    icmp_common(*c, claim, p, 0);
+    icmp_common(c, claim, p, 0);
 }
 
 void
-cs_decode_icmp6(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
+cs_decode_icmp6(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
 {
-    struct cs_cursor *c = &cv;
-    icmp_common(*c, claim, p, 1);
+    icmp_common(c, claim, p, 1);
 }

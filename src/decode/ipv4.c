@@ -24,12 +24,11 @@ static const struct ipproto_row ipproto_rows[] = {
 };
 
 void
-cs_decode_ipproto(struct cs_cursor cv, uint32_t claim, struct cs_packet *p, uint8_t proto)
+cs_decode_ipproto(struct cs_cursor *c, uint32_t claim, struct cs_packet *p, uint8_t proto)
 {
-    struct cs_cursor *c = &cv;
     for (size_t i = 0; i < sizeof ipproto_rows / sizeof ipproto_rows[0]; i++) {
         if (ipproto_rows[i].proto == proto) {
-            ipproto_rows[i].fn(*c, claim, p);
+            ipproto_rows[i].fn(c, claim, p);
             return;
         }
     }
@@ -61,9 +60,8 @@ ipv4_options_valid(struct cs_cursor o)
 }
 
 void
-cs_decode_ipv4(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
+cs_decode_ipv4(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
 {
-    struct cs_cursor *c = &cv;
     struct cs_ip *ip = &p->ip;
     p->l3 = CS_L3_IPV4;
     size_t captured = cs_cursor_remaining(c);
@@ -136,5 +134,5 @@ cs_decode_ipv4(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
             cs_decode_trunc(p, CS_LAYER_IPV4);
         return;
     }
-    cs_decode_ipproto(body, body_claim, p, ip->proto);
+    cs_decode_ipproto(&body, body_claim, p, ip->proto);
 }

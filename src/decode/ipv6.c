@@ -41,9 +41,8 @@ ext_find(uint8_t nh)
 }
 
 void
-cs_decode_ipv6(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
+cs_decode_ipv6(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
 {
-    struct cs_cursor *c = &cv;
     struct cs_ip *ip = &p->ip;
     p->l3 = CS_L3_IPV6;
 
@@ -138,5 +137,5 @@ cs_decode_ipv6(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
             return;
         }
     }
-    cs_decode_ipproto(body, len - ext_bytes, p, nh);
+    cs_decode_ipproto(&body, len - ext_bytes, p, nh);
 }

@@ -83,5 +83,5 @@ cs_decode_frame(const struct cs_frame *f, struct cs_packet *p)
         }
         fn = r->fn;
     }
-    fn(c, claim, p);
+    fn(&c, claim, p);
 }

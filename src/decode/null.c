@@ -16,13 +16,12 @@ static const struct family_row family_rows[] = {
 };
 
 static void
-loopback(struct cs_cursor cv, uint32_t claim, struct cs_packet *p, uint32_t family)
+loopback(struct cs_cursor *c, uint32_t claim, struct cs_packet *p, uint32_t family)
 {
-    struct cs_cursor *c = &cv;
     p->l2.null_family = family;
     for (size_t i = 0; i < sizeof family_rows / sizeof family_rows[0]; i++) {
         if (family_rows[i].family == family) {
-            cs_decode_ethertype(*c, claim - 4, p, family_rows[i].ethertype);
+            cs_decode_ethertype(c, claim - 4, p, family_rows[i].ethertype);
             return;
         }
     }
@@ -36,9 +35,8 @@ swap32(uint32_t v)
 }
 
 void
-cs_decode_null(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
+cs_decode_null(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
 {
-    struct cs_cursor *c = &cv;
     p->l2.kind = CS_L2_NULL;
     uint32_t family = cs_cursor_be32(c);
     if (cs_cursor_failed(c)) {
@@ -49,18 +47,17 @@ cs_decode_null(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
      * the upper half was written little-endian. */
     if (family & 0xffff0000u)
         family = swap32(family);
-    loopback(*c, claim, p, family);
+    loopback(c, claim, p, family);
 }
 
 void
-cs_decode_loop(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
+cs_decode_loop(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
 {
-    struct cs_cursor *c = &cv;
     p->l2.kind = CS_L2_NULL;
     uint32_t family = cs_cursor_be32(c);
     if (cs_cursor_failed(c)) {
         cs_decode_link_cut(p, claim, 4);
         return;
     }
-    loopback(*c, claim, p, family);
+    loopback(c, claim, p, family);
 }

@@ -15,9 +15,8 @@ static const struct ppp_row ppp_rows[] = {
 };
 
 static void
-ppp_body(struct cs_cursor cv, uint32_t claim, struct cs_packet *p, uint32_t hdr)
+ppp_body(struct cs_cursor *c, uint32_t claim, struct cs_packet *p, uint32_t hdr)
 {
-    struct cs_cursor *c = &cv;
     /* Protocol field compression (RFC 1661 6.5): an odd first byte is a one-byte protocol. */
     int first = cs_cursor_peek(c, 0);
     uint16_t proto = (first >= 0 && (first & 1)) ? cs_cursor_u8(c) : cs_cursor_be16(c);
@@ -29,7 +28,7 @@ ppp_body(struct cs_cursor cv, uint32_t claim, struct cs_packet *p, uint32_t hdr)
     p->l2.ppp_proto = proto;
     for (size_t i = 0; i < sizeof ppp_rows / sizeof ppp_rows[0]; i++) {
         if (ppp_rows[i].proto == proto) {
-            cs_decode_ethertype(*c, claim - hdr, p, ppp_rows[i].ethertype);
+            cs_decode_ethertype(c, claim - hdr, p, ppp_rows[i].ethertype);
             return;
         }
     }
@@ -37,9 +36,8 @@ ppp_body(struct cs_cursor cv, uint32_t claim, struct cs_packet *p, uint32_t hdr)
 }
 
 void
-cs_decode_ppp(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
+cs_decode_ppp(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
 {
-    struct cs_cursor *c = &cv;
     p->l2.kind = CS_L2_PPP;
     uint32_t hdr = 0;
     if (cs_cursor_peek(c, 0) == 0xff) {
@@ -54,13 +52,12 @@ cs_decode_ppp(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
             hdr = 2;
         }
     }
-    ppp_body(*c, claim, p, hdr);
+    ppp_body(c, claim, p, hdr);
 }
 
 void
-cs_decode_ppp_serial(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
+cs_decode_ppp_serial(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
 {
-    struct cs_cursor *c = &cv;
     int addr = cs_cursor_peek(c, 0);
     if (addr == 0x0f || addr == 0x8f) {
         /* Cisco HDLC: address, control, then an ethertype. */
@@ -71,8 +68,8 @@ cs_decode_ppp_serial(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
             cs_decode_link_cut(p, claim, 4);
             return;
         }
-        cs_decode_ethertype(*c, claim - 4, p, type);
+        cs_decode_ethertype(c, claim - 4, p, type);
         return;
     }
-    cs_decode_ppp(*c, claim, p);
+    cs_decode_ppp(c, claim, p);
 }

@@ -5,9 +5,8 @@
 #include "decode_int.h"
 
 void
-cs_decode_raw(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
+cs_decode_raw(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
 {
-    struct cs_cursor *c = &cv;
     p->l2.kind = CS_L2_NONE;
     int b = cs_cursor_peek(c, 0);
     if (b < 0) {
@@ -16,10 +15,10 @@ cs_decode_raw(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
     }
     switch (b >> 4) {
         case 4:
-            cs_decode_ethertype(*c, claim, p, 0x0800);
+            cs_decode_ethertype(c, claim, p, 0x0800);
             break;
         case 6:
-            cs_decode_ethertype(*c, claim, p, 0x86dd);
+            cs_decode_ethertype(c, claim, p, 0x86dd);
             break;
         default:
             p->l3 = CS_L3_OTHER;
@@ -30,17 +29,15 @@ cs_decode_raw(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
 }
 
 void
-cs_decode_raw4(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
+cs_decode_raw4(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
 {
-    struct cs_cursor *c = &cv;
     p->l2.kind = CS_L2_NONE;
-    cs_decode_ethertype(*c, claim, p, 0x0800);
+    cs_decode_ethertype(c, claim, p, 0x0800);
 }
 
 void
-cs_decode_raw6(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
+cs_decode_raw6(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
 {
-    struct cs_cursor *c = &cv;
     p->l2.kind = CS_L2_NONE;
-    cs_decode_ethertype(*c, claim, p, 0x86dd);
+    cs_decode_ethertype(c, claim, p, 0x86dd);
 }

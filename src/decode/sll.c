@@ -14,9 +14,8 @@ sll_addr(struct cs_cursor *c, struct cs_l2 *l2, uint16_t halen)
 }
 
 void
-cs_decode_sll(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
+cs_decode_sll(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
 {
-    struct cs_cursor *c = &cv;
     struct cs_l2 *l2 = &p->l2;
     l2->kind = CS_L2_SLL;
     l2->sll_pkttype = cs_cursor_be16(c);
@@ -28,13 +27,12 @@ cs_decode_sll(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
         cs_decode_link_cut(p, claim, 16);
         return;
     }
-    cs_decode_ethertype(*c, claim - 16, p, proto);
+    cs_decode_ethertype(c, claim - 16, p, proto);
 }
 
 void
-cs_decode_sll2(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
+cs_decode_sll2(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
 {
-    struct cs_cursor *c = &cv;
     struct cs_l2 *l2 = &p->l2;
     l2->kind = CS_L2_SLL2;
     uint16_t proto = cs_cursor_be16(c);
@@ -48,5 +46,5 @@ cs_decode_sll2(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
         cs_decode_link_cut(p, claim, 20);
         return;
     }
-    cs_decode_ethertype(*c, claim - 20, p, proto);
+    cs_decode_ethertype(c, claim - 20, p, proto);
 }

@@ -172,9 +172,8 @@ tcp_options(struct cs_tcp *t, uint32_t area, struct cs_packet *p)
 }
 
 void
-cs_decode_tcp(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
+cs_decode_tcp(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
 {
-    struct cs_cursor *c = &cv;
     struct cs_tcp *t = &p->t.tcp;
     p->l4 = CS_L4_TCP;
     /* Clear the fields not always written below; opt_raw and opts[] are valid only up to their

@@ -4,9 +4,8 @@
 #include "decode_int.h"
 
 void
-cs_decode_udp(struct cs_cursor cv, uint32_t claim, struct cs_packet *p)
+cs_decode_udp(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
 {
-    struct cs_cursor *c = &cv;
     struct cs_udp *u = &p->t.udp;
     p->l4 = CS_L4_UDP;
     *u = (struct cs_udp){0};

@@ -94,6 +94,7 @@ struct cs_flowtab {
     cs_evict_fn evict_fn;
     void *evict_ctx;
     struct cs_flowtab_stats st;
+    uint64_t evicted[CS_EVICT_END + 1]; /* by reason */
     struct cs_reasm reasm;
     struct current cur;
     /* The last packet's flow: runs of packets of one flow skip the hash and the probe. */
@@ -320,21 +321,7 @@ evict(struct cs_flowtab *t, uint32_t idx, enum cs_evict_reason why)
     e->links[L_AGE].next = t->free_head;
     t->free_head = idx;
     t->st.active--;
-    static const struct {
-        enum cs_evict_reason why;
-        size_t off;
-    } counters[] = {
-        {CS_EVICT_CLOSED, offsetof(struct cs_flowtab_stats, evicted_closed)},
-        {CS_EVICT_IDLE, offsetof(struct cs_flowtab_stats, evicted_idle)},
-        {CS_EVICT_PRESSURE, offsetof(struct cs_flowtab_stats, evicted_pressure)},
-        {CS_EVICT_REUSE, offsetof(struct cs_flowtab_stats, evicted_reuse)},
-    };
-    for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
-        if (counters[i].why == why) {
-            uint64_t *c = (uint64_t *)(void *)((char *)&t->st + counters[i].off);
-            (*c)++;
-        }
-    }
+    t->evicted[why]++;
 }
 
 void
@@ -361,6 +348,10 @@ void
 cs_flowtab_get_stats(const struct cs_flowtab *t, struct cs_flowtab_stats *s)
 {
     *s = t->st;
+    s->evicted_closed = t->evicted[CS_EVICT_CLOSED];
+    s->evicted_idle = t->evicted[CS_EVICT_IDLE];
+    s->evicted_pressure = t->evicted[CS_EVICT_PRESSURE];
+    s->evicted_reuse = t->evicted[CS_EVICT_REUSE];
     s->reasm_bytes = t->reasm.bytes;
     s->reasm_peak = t->reasm.peak;
     s->reasm_lost = t->reasm.lost;
@@ -375,10 +366,18 @@ cs_flowtab_entry_size(void)
 
 /* ---- eviction ---- */
 
+/* Has at least span ns passed since then (<= t->now)? Unsigned, so absurd timestamps cannot
+ * overflow. */
+static int
+passed(const struct cs_flowtab *t, int64_t then, int64_t span)
+{
+    return span <= 0 || (uint64_t)t->now - (uint64_t)then >= (uint64_t)span;
+}
+
 static int
 lingered(const struct cs_flowtab *t, uint32_t idx)
 {
-    return t->now - entry_at(t, idx)->closed_ts >= t->cfg.closed_linger_ns;
+    return passed(t, entry_at(t, idx)->closed_ts, t->cfg.closed_linger_ns);
 }
 
 /* Makes room for one flow: closed long enough, else idle, else least recently active. */
@@ -393,7 +392,7 @@ evict_one(struct cs_flowtab *t)
     uint32_t l = t->lists[L_LRU].head;
     if (l == NIL)
         return;
-    int idle = t->now - entry_at(t, l)->pub.last_ts >= t->cfg.idle_timeout_ns;
+    int idle = passed(t, entry_at(t, l)->pub.last_ts, t->cfg.idle_timeout_ns);
     evict(t, l, idle ? CS_EVICT_IDLE : CS_EVICT_PRESSURE);
 }
 
@@ -578,6 +577,8 @@ flow_create(struct cs_flowtab *t, const struct cs_packet *p, const struct flow_k
 {
     if (t->st.active >= t->cfg.capacity)
         evict_one(t);
+    if (t->st.active >= t->cfg.capacity)
+        return NIL;
     uint32_t idx = entry_alloc(t);
     if (idx == NIL)
         return NIL;

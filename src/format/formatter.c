@@ -188,7 +188,10 @@ text_template(struct cs_formatter *f, const struct cs_record *r)
     for (size_t i = 0; i < f->tpl.n; i++) {
         const struct cs_tok *t = &f->tpl.toks[i];
         if (!t->name) {
-            cs_out_put_(f->out, t->lit, t->lit_len);
+            if (t->lit_len == 1) /* the usual separator: no copy call */
+                cs_out_putc_(f->out, t->lit[0]);
+            else
+                cs_out_put_(f->out, t->lit, t->lit_len);
             continue;
         }
         const struct cs_field *fl = t->by_kind[r->kind];

@@ -17,6 +17,13 @@ struct cs_out {
     int flush_each; /* flush at every end of record */
     int failed;     /* a write failed; output is dropped from then on */
     int full;       /* memory writer hit CS_OUT_MEM_MAX: bytes were dropped */
+    /* Timestamps of consecutive packets mostly share their second: its text is kept. */
+    uint64_t sec_cached; /* whole seconds (magnitude) whose digits are in sec_text */
+    uint8_t sec_len;     /* 0: nothing cached */
+    char sec_text[20];
+    int64_t iso_cached; /* second since the epoch whose ISO date and time are in iso_text */
+    uint8_t iso_len;
+    char iso_text[32];
 };
 
 /* Makes room for n more bytes; returns where to write them, or NULL when they must be dropped
@@ -55,16 +62,13 @@ cs_out_putc_(struct cs_out *o, char c)
 
 extern const char cs_out_digit_pairs_[201]; /* "000102...99" */
 
-/* Decimal digits of v. */
+/* Decimal digits of v, by a few comparisons. */
 static inline unsigned
 cs_out_dec_len32_(uint32_t v)
 {
-    static const uint32_t p10[9] = {10,      100,      1000,      10000,     100000,
-                                    1000000, 10000000, 100000000, 1000000000};
-    unsigned n = 1;
-    while (n < 10 && v >= p10[n - 1])
-        n++;
-    return n;
+    if (v < 100000)
+        return v < 100 ? (v < 10 ? 1u : 2u) : v < 1000 ? 3u : v < 10000 ? 4u : 5u;
+    return v < 10000000 ? (v < 1000000 ? 6u : 7u) : v < 100000000 ? 8u : v < 1000000000 ? 9u : 10u;
 }
 
 /* Writes v as exactly n decimal digits (zero-padded) ending at end. */

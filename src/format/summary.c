@@ -129,24 +129,31 @@ cs_fmt_l2_name(enum cs_l2_kind k)
     return n ? n : "link";
 }
 
+/* The letters of the flags set, in table order, written at once. */
+static void
+flag_letters(struct cs_out *o, const struct tok *table, uint16_t flags)
+{
+    char buf[16];
+    size_t n = 0;
+    for (const struct tok *t = table; t->name && n < sizeof buf; t++)
+        if (flags & t->value)
+            buf[n++] = t->name[0];
+    cs_out_put_(o, buf, n);
+}
+
 void
 cs_fmt_tcp_flags(struct cs_out *o, uint16_t flags)
 {
-    for (const struct tok *t = scapy_flags; t->name; t++)
-        if (flags & t->value)
-            cs_out_putc_(o, t->name[0]);
+    flag_letters(o, scapy_flags, flags);
 }
 
 static void
 tcpdump_flag_letters(struct cs_out *o, uint16_t flags)
 {
-    if (!(flags & 0x1ff)) {
+    if (!(flags & 0x1ff))
         CS_OUT_LIT(o, "none");
-        return;
-    }
-    for (const struct tok *t = tcpdump_flags; t->name; t++)
-        if (flags & t->value)
-            cs_out_putc_(o, t->name[0]);
+    else
+        flag_letters(o, tcpdump_flags, flags);
 }
 
 void
