@@ -49,6 +49,8 @@ struct run {
     struct cs_flowtab *flows;
     struct cs_bpf *bpf;
     struct cs_dumper *dumper;
+    struct cs_reader *rd; /* the file being read (for per-interface snap lengths) */
+    uint32_t live_snaplen;
     int printing;
     uint64_t ordinal;
     struct counters n;
@@ -120,9 +122,12 @@ handle_frame(struct run *r, struct cs_frame *f, const char *name)
     cs_flowtab_track(r->flows, &pkt, &fv);
 
     if (r->dumper) {
-        if (cs_dumper_write(r->dumper, f) != 0) {
-            fprintf(stderr, "cashark: %s: %s\n", r->cli->write_path,
-                    cs_dumper_error(r->dumper));
+        uint32_t snap = r->live_snaplen;
+        const struct cs_iface *ifc = r->rd ? cs_reader_iface(r->rd, f->iface) : NULL;
+        if (ifc)
+            snap = ifc->snaplen;
+        if (cs_dumper_write_snap(r->dumper, f, snap) != 0) {
+            fprintf(stderr, "cashark: %s: %s\n", r->cli->write_path, cs_dumper_error(r->dumper));
             r->exit_code = CS_EXIT_INPUT;
             return 1;
         }
@@ -155,6 +160,7 @@ run_file(struct run *r, const char *path)
     }
     if (cs_reader_is_stream(rd) || r->cli->line_buffered)
         cs_out_set_flush_each(r->out, 1);
+    r->rd = rd;
     struct cs_frame f;
     int stop = 0, rc;
     while ((rc = cs_reader_next(rd, &f)) == 1) {
@@ -168,6 +174,7 @@ run_file(struct run *r, const char *path)
         fprintf(stderr, "cashark: %s: %s\n", name, cs_reader_error(rd));
         r->exit_code = CS_EXIT_INPUT;
     }
+    r->rd = NULL;
     cs_reader_close(rd);
     return stop || stop_requested;
 }
@@ -176,14 +183,15 @@ static int
 run_live(struct run *r)
 {
     char err[512];
-    struct cs_live *lv = cs_live_open(r->cli->iface, r->cli->snaplen, r->cli->filter, err,
-                                      sizeof err);
+    struct cs_live *lv =
+        cs_live_open(r->cli->iface, r->cli->snaplen, r->cli->filter, err, sizeof err);
     if (!lv) {
         fprintf(stderr, "cashark: %s: %s\n", r->cli->iface, err);
         r->exit_code = CS_EXIT_INPUT;
         return 0;
     }
     live_for_signal = lv;
+    r->live_snaplen = cs_live_snaplen(lv);
     cs_out_set_flush_each(r->out, 1);
     struct cs_frame f;
     int rc;
@@ -269,8 +277,7 @@ open_dumper(struct run *r)
             cs_reader_close(probe);
         }
     }
-    r->dumper = cs_dumper_open(r->cli->write_path, fmt, (uint32_t)r->cli->snaplen, err,
-                               sizeof err);
+    r->dumper = cs_dumper_open(r->cli->write_path, fmt, (uint32_t)r->cli->snaplen, err, sizeof err);
     if (!r->dumper) {
         fprintf(stderr, "cashark: %s: %s\n", r->cli->write_path, err);
         return 0;
@@ -392,9 +399,12 @@ main(int argc, char **argv)
 
 done:
     cs_out_flush(r.out);
-    if (r.dumper && cs_dumper_close(r.dumper) != 0) {
-        fprintf(stderr, "cashark: %s: write failed\n", cli.write_path);
-        r.exit_code = CS_EXIT_INPUT;
+    if (r.dumper) {
+        if (cs_dumper_flush(r.dumper) != 0) {
+            fprintf(stderr, "cashark: %s: %s\n", cli.write_path, cs_dumper_error(r.dumper));
+            r.exit_code = CS_EXIT_INPUT;
+        }
+        cs_dumper_close(r.dumper);
     }
     if (cli.verbose || r.n.malformed || r.n.unknown_link)
         print_summary(&r);

@@ -104,8 +104,11 @@ struct name_val {
 };
 
 static const struct name_val outfmt_names[] = {
-    {"text", CS_OUTFMT_TEXT}, {"json", CS_OUTFMT_JSON}, {"csv", CS_OUTFMT_CSV},
-    {"tsv", CS_OUTFMT_TSV},   {NULL, 0},
+    {"text", CS_OUTFMT_TEXT},
+    {"json", CS_OUTFMT_JSON},
+    {"csv", CS_OUTFMT_CSV},
+    {"tsv", CS_OUTFMT_TSV},
+    {NULL, 0},
 };
 
 static const struct name_val time_names[] = {
@@ -114,8 +117,8 @@ static const struct name_val time_names[] = {
 };
 
 /* tcpdump's -t count to a time mode: -t none, -tt epoch, -ttt delta, -tttt date, -ttttt rel. */
-static const int t_count_modes[] = {CS_TIME_EPOCH, CS_TIME_NONE,  CS_TIME_EPOCH,
-                                    CS_TIME_DELTA, CS_TIME_ISO, CS_TIME_REL};
+static const int t_count_modes[] = {CS_TIME_EPOCH, CS_TIME_NONE, CS_TIME_EPOCH,
+                                    CS_TIME_DELTA, CS_TIME_ISO,  CS_TIME_REL};
 
 static const struct name_val show_names[] = {
     {"tcp", CS_SHOW_TCP},
@@ -156,14 +159,8 @@ parse_size(const char *s, uint64_t max, uint64_t *out)
         const char *suffix;
         uint64_t mult;
     } units[] = {
-        {"", 1},
-        {"k", 1000},
-        {"K", 1000},
-        {"M", 1000000},
-        {"G", 1000000000},
-        {"Ki", 1024},
-        {"Mi", 1024 * 1024},
-        {"Gi", 1024 * 1024 * 1024},
+        {"", 1},           {"k", 1000},  {"K", 1000},         {"M", 1000000},
+        {"G", 1000000000}, {"Ki", 1024}, {"Mi", 1024 * 1024}, {"Gi", 1024 * 1024 * 1024},
     };
     if (*s < '0' || *s > '9')
         return 0;
