@@ -222,6 +222,8 @@ struct cs_packet {
      * padding never reaches a dissector) and the captured bytes. */
     struct cs_cursor payload;
     uint32_t payload_len; /* the length the headers claim (>= captured payload) */
+    /* A payload cut by the snapshot is not truncation (status stays CS_OK, every header is
+     * whole): cs_cursor_remaining(&payload) < payload_len tells it. */
 };
 
 /* Decodes every layer of the frame into p (which it clears first). Never fails: the outcome is

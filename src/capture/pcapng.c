@@ -142,8 +142,11 @@ emit(struct cs_reader *r, struct cs_cursor *body, uint64_t off, const struct cs_
             recno(r), (unsigned long long)off, caplen, what, cs_cursor_remaining(body));
     if (caplen > ifc->maxcap)
         return cs_capture_fail(
-            r, "record %llu at byte offset %llu: capture length %u is larger than the maximum %u",
-            recno(r), (unsigned long long)off, caplen, ifc->maxcap);
+            r, "record %llu at byte offset %llu: capture length %u is larger than the %s %u",
+            recno(r), (unsigned long long)off, caplen,
+            ifc->pub.snaplen && ifc->pub.snaplen <= CS_READER_MAX_CAPLEN ? "snapshot length"
+                                                                         : "maximum",
+            ifc->maxcap);
     size_t n;
     f->data = cs_cursor_span(body, &n);
     f->caplen = caplen;

@@ -83,7 +83,9 @@ max_caplen(uint32_t linktype, uint32_t snaplen)
     for (size_t i = 0; big_snaplen[i].maxcap; i++)
         if (big_snaplen[i].linktype == linktype)
             m = big_snaplen[i].maxcap;
-    if (snaplen > m)
+    /* A record longer than the snapshot length the file declares is damage, not data; a
+     * snapshot length of 0 means "no limit" (pcapng), so the link type's maximum applies. */
+    if (snaplen != 0)
         m = snaplen;
     return m > CS_READER_MAX_CAPLEN ? CS_READER_MAX_CAPLEN : m;
 }
@@ -511,8 +513,10 @@ pcap_next(struct cs_reader *r, struct cs_frame *f)
     const struct cs_rd_iface *ifc = &r->ifs[0];
     if (caplen > ifc->maxcap)
         return cs_capture_fail(
-            r, "record %llu at byte offset %llu: capture length %u is larger than the maximum %u",
+            r, "record %llu at byte offset %llu: capture length %u is larger than the %s %u",
             (unsigned long long)r->records + 1, (unsigned long long)cs_capture_offset(r), caplen,
+            ifc->pub.snaplen && ifc->pub.snaplen <= CS_READER_MAX_CAPLEN ? "snapshot length"
+                                                                         : "maximum",
             ifc->maxcap);
     if (have < hl + caplen) {
         have = cs_capture_need(r, hl + caplen);

@@ -76,8 +76,10 @@ cs_decode_ethertype(struct cs_cursor *c, uint32_t claim, struct cs_packet *p, ui
 }
 
 void
-cs_decode_ether(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
+cs_decode_ether(struct cs_cursor *in, uint32_t claim, struct cs_packet *p)
 {
+    /* A local copy the compiler can keep in registers (see decode_int.h). */
+    struct cs_cursor h = *in, *c = &h;
     p->l2.kind = CS_L2_ETH;
     cs_cursor_bytes(c, p->l2.eth_dst, 6);
     cs_cursor_bytes(c, p->l2.eth_src, 6);
@@ -93,5 +95,6 @@ cs_decode_ether(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
         p->l3 = CS_L3_OTHER;
         return;
     }
-    cs_decode_ethertype(c, claim, p, type);
+    struct cs_cursor next = h;
+    cs_decode_ethertype(&next, claim, p, type);
 }

@@ -120,8 +120,6 @@ icmp_common(struct cs_cursor *c, uint32_t claim, struct cs_packet *p, int v6)
     uint32_t body = claim >= 8 ? claim - 8 : 0;
     p->payload = *c;
     p->payload_len = body;
-    if (cs_cursor_remaining(c) < body)
-        cs_decode_trunc(p, layer);
 }
 
 void

@@ -36,8 +36,6 @@ cs_decode_ipproto(struct cs_cursor *c, uint32_t claim, struct cs_packet *p, uint
     p->l4 = CS_L4_OTHER;
     p->payload = *c;
     p->payload_len = claim;
-    if (cs_cursor_remaining(c) < claim)
-        cs_decode_trunc(p, p->ip.version == 6 ? CS_LAYER_IPV6 : CS_LAYER_IPV4);
 }
 
 /* Checks the option list (RFC 791 3.1): EOL ends it, NOP is one byte, every other option has a
@@ -60,8 +58,10 @@ ipv4_options_valid(struct cs_cursor o)
 }
 
 void
-cs_decode_ipv4(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
+cs_decode_ipv4(struct cs_cursor *in, uint32_t claim, struct cs_packet *p)
 {
+    /* A local copy the compiler can keep in registers (see decode_int.h). */
+    struct cs_cursor h = *in, *c = &h;
     struct cs_ip *ip = &p->ip;
     p->l3 = CS_L3_IPV4;
     size_t captured = cs_cursor_remaining(c);
@@ -130,8 +130,6 @@ cs_decode_ipv4(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
         /* A later fragment: no transport header, the bytes are fragment data. */
         p->payload = body;
         p->payload_len = body_claim;
-        if (cs_cursor_remaining(&body) < body_claim)
-            cs_decode_trunc(p, CS_LAYER_IPV4);
         return;
     }
     cs_decode_ipproto(&body, body_claim, p, ip->proto);

@@ -172,8 +172,10 @@ tcp_options(struct cs_tcp *t, uint32_t area, struct cs_packet *p)
 }
 
 void
-cs_decode_tcp(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
+cs_decode_tcp(struct cs_cursor *in, uint32_t claim, struct cs_packet *p)
 {
+    /* A local copy the compiler can keep in registers (see decode_int.h). */
+    struct cs_cursor h = *in, *c = &h;
     struct cs_tcp *t = &p->t.tcp;
     p->l4 = CS_L4_TCP;
     /* Clear the fields not always written below; opt_raw and opts[] are valid only up to their
@@ -219,6 +221,4 @@ cs_decode_tcp(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
     t->payload_len = claim - hlen;
     p->payload = *c;
     p->payload_len = t->payload_len;
-    if (cs_cursor_remaining(c) < t->payload_len)
-        cs_decode_trunc(p, CS_LAYER_TCP);
 }

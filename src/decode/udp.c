@@ -4,8 +4,10 @@
 #include "decode_int.h"
 
 void
-cs_decode_udp(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
+cs_decode_udp(struct cs_cursor *in, uint32_t claim, struct cs_packet *p)
 {
+    /* A local copy the compiler can keep in registers (see decode_int.h). */
+    struct cs_cursor h = *in, *c = &h;
     struct cs_udp *u = &p->t.udp;
     p->l4 = CS_L4_UDP;
     *u = (struct cs_udp){0};
@@ -31,6 +33,4 @@ cs_decode_udp(struct cs_cursor *c, uint32_t claim, struct cs_packet *p)
     /* Clip to the UDP length: bytes after it (padding) are not payload. */
     p->payload = cs_cursor_sub_clip(c, len - 8, NULL);
     p->payload_len = len - 8;
-    if (cs_cursor_remaining(&p->payload) < p->payload_len)
-        cs_decode_trunc(p, CS_LAYER_UDP);
 }

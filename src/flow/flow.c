@@ -504,8 +504,8 @@ starts_new_conn(const struct flow_entry *e, int dir, uint32_t seq)
         return is_closed(e);
     if (seq == s->isn)
         return 0; /* retransmitted SYN, or the SYN behind a guessed base */
-    if (is_closed(e))
-        return 1;
+    if (s->isn_known || is_closed(e))
+        return 1; /* a SYN with another ISN than this direction's SYN: port reuse (tshark) */
     if (!s->seen)
         return 0;
     uint32_t win = r->last_win;

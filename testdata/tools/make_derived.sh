@@ -1,7 +1,8 @@
 #!/bin/sh
 # make_derived.sh [DIR]: derive the rewritten, merged, damaged and crafted captures in DIR
 # (default testdata/) from the captures make_captures.sh made.  Needs python3, gzip,
-# mergecap.  No root, no network; deterministic for given inputs.
+# mergecap, tcpdump.  No root, no network; deterministic for given inputs and tool
+# versions (mergecap records its version and the kernel release in the pcapng SHB).
 set -eu
 
 D=${1:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -64,7 +65,6 @@ $T pcapng-badlen mixed.pcapng pcapng_badlen.pcapng 8 6 >/dev/null
 # pcapng: cut in the middle of the last block
 size=$(wc -c <mixed.pcapng)
 $T cut mixed.pcapng pcapng_cut.pcapng $((size - 10))
-chmod 644 ./*.pcap ./*.pcapng ./*.gz ./*.out
 
 # tcpdump's view, for tests/golden/tcpdump_agree.sh (tcpdump cannot read raw14 or pcapng
 # with several link types)
@@ -72,3 +72,4 @@ for f in tcp_v4 tcp_v6 nano be be_nano sll sll2 snap64 frag raw ipv4_228 ipv6_22
     null_be loop ppp vlan qinq iperf-mptcp-head; do
     TZ=GMT0 tcpdump -# -n -tttt -r $f.pcap >$f.tcpdump.out 2>/dev/null
 done
+chmod 644 ./*.pcap ./*.pcapng ./*.gz ./*.out

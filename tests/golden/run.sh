@@ -137,5 +137,17 @@ for w in $want; do
         ;;
     esac
 done
+# expected files that no case uses (only checked when every case ran)
+if [ -z "$want" ]; then
+    for f in "$expected"/*.out "$expected"/*.err; do
+        [ -e "$f" ] || continue
+        n=${f##*/}
+        n=${n%.*}
+        case " $seen " in
+        *" $n "*) ;;
+        *) echo "WARN ${f##*/}: no case in the manifest uses it" ;;
+        esac
+    done
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -235,12 +235,13 @@ static const struct conn_step conn_steps[] = {
     {{1, 1000, 2, 80, S, 5000, 0, 1000, 0, -1}, 2, 0},
     {{2, 80, 1, 1000, SA, 3000, 5001, 1000, 0, -1}, 2, 0},
     {{1, 1000, 2, 80, A, 5001, 3001, 1000, 0, -1}, 2, 0},
-    /* open connection, SYN with another ISN inside the window (next 5001): same connection */
-    {{1, 1000, 2, 80, S, 5011, 0, 1000, 0, -1}, 2, 0},
-    /* open connection, SYN far outside the window: a new connection, conn 3 */
-    {{1, 1000, 2, 80, S, 0x80000000u, 0, 1000, 0, -1}, 3, 1},
+    /* open connection, a SYN with another ISN than its SYN's (5000), even inside the window:
+     * a new connection (tshark's rule; the issue: "a new SYN with a different ISN"), conn 3 */
+    {{1, 1000, 2, 80, S, 5011, 0, 1000, 0, -1}, 3, 1},
+    /* open connection, SYN far outside the window: a new connection, conn 4 */
+    {{1, 1000, 2, 80, S, 0x80000000u, 0, 1000, 0, -1}, 4, 1},
     /* a SYN-ACK with a new ISN is not a reuse by itself */
-    {{2, 80, 1, 1000, SA, 12345, 0x80000001u, 1000, 0, -1}, 3, 0},
+    {{2, 80, 1, 1000, SA, 12345, 0x80000001u, 1000, 0, -1}, 4, 0},
 };
 
 static void
@@ -264,24 +265,26 @@ test_conn_numbering_and_reuse(void **state)
             assert_int_equal(v.new_flow, 1);
         }
     }
-    assert_int_equal(log.n, 2);
+    assert_int_equal(log.n, 3);
     assert_int_equal(log.conn[0], 0);
     assert_int_equal(log.why[0], CS_EVICT_REUSE);
     assert_int_equal(log.conn[1], 2);
     assert_int_equal(log.why[1], CS_EVICT_REUSE);
+    assert_int_equal(log.conn[2], 3);
+    assert_int_equal(log.why[2], CS_EVICT_REUSE);
     struct cs_flowtab_stats st;
     cs_flowtab_get_stats(t, &st);
-    assert_int_equal(st.tcp_conns, 4);
-    assert_int_equal(st.flows, 5);
+    assert_int_equal(st.tcp_conns, 5);
+    assert_int_equal(st.flows, 6);
     assert_int_equal(st.active, 3);
-    assert_int_equal(st.evicted_reuse, 2);
+    assert_int_equal(st.evicted_reuse, 3);
     cs_flowtab_flush(t);
-    /* end of run: first-seen order: conn 1 (ordinal 7), the UDP flow (100), conn 3 (13) */
-    assert_int_equal(log.n, 5);
-    assert_int_equal(log.conn[2], 1);
-    assert_int_equal(log.conn[3], -1);
-    assert_int_equal(log.conn[4], 3);
-    for (size_t i = 2; i < 5; i++)
+    /* end of run: first-seen order: conn 1 (ordinal 7), the UDP flow (100), conn 4 (13) */
+    assert_int_equal(log.n, 6);
+    assert_int_equal(log.conn[3], 1);
+    assert_int_equal(log.conn[4], -1);
+    assert_int_equal(log.conn[5], 4);
+    for (size_t i = 3; i < 6; i++)
         assert_int_equal(log.why[i], CS_EVICT_END);
     cs_flowtab_free(t);
 }

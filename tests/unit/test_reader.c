@@ -566,11 +566,21 @@ b_pcap_cut_body(struct bb *b)
 static void
 b_pcap_caplen_absurd(struct bb *b)
 {
-    pcap_header(b, 0xa1b2c3d4u, 2, 4, 65535, 1);
+    pcap_header(b, 0xa1b2c3d4u, 2, 4, 0, 1); /* snaplen 0: no declared limit */
     put32(b, 1);
     put32(b, 0);
     put32(b, 300000); /* caplen 300000 > 262144, libpcap's maximum for Ethernet */
     put32(b, 300000);
+}
+
+static void
+b_pcap_caplen_over_snap(struct bb *b)
+{
+    pcap_header(b, 0xa1b2c3d4u, 2, 4, 96, 1); /* snaplen 96 */
+    put32(b, 1);
+    put32(b, 0);
+    put32(b, 97); /* caplen 97: one byte beyond the declared snapshot length */
+    put32(b, 1500);
 }
 
 static void
@@ -697,6 +707,8 @@ static const struct err_vec err_vecs[] = {
      "truncated record 2 at byte offset 100: 60 captured bytes announced, 10 present", 0},
     {"pcap caplen absurd", b_pcap_caplen_absurd, 0,
      "record 1 at byte offset 24: capture length 300000 is larger than the maximum 262144", 0},
+    {"pcap caplen over snaplen", b_pcap_caplen_over_snap, 0,
+     "record 1 at byte offset 24: capture length 97 is larger than the snapshot length 96", 0},
     {"pcap caplen 512 MiB", b_pcap_caplen_big_snap, 0,
      "record 1 at byte offset 24: capture length 536870912 is larger than the maximum 268435456",
      0},
