@@ -29,25 +29,25 @@ enum cs_layer {
 
 /* Anomalies: stable dotted names in cs_anomaly_name(); a packet keeps them as a bit set. */
 enum cs_anomaly {
-    CS_ANOM_LINK_SHORT = 0,        /* link.short: frame shorter than its link header */
-    CS_ANOM_VLAN_DEPTH,            /* vlan.too_deep: more tags than CS_MAX_VLAN */
-    CS_ANOM_LINKTYPE_UNKNOWN,      /* link.unknown_type */
-    CS_ANOM_IPV4_VERSION,          /* ipv4.version: version field is not 4 */
-    CS_ANOM_IPV4_HLEN_SHORT,       /* ipv4.hlen_short: IHL < 5 */
-    CS_ANOM_IPV4_LEN_SHORT,        /* ipv4.len_short: total length < header length */
-    CS_ANOM_IPV4_LEN_BEYOND,       /* ipv4.len_beyond: total length beyond the frame length */
-    CS_ANOM_IPV4_OPT_LEN,          /* ipv4.opt_len_invalid */
-    CS_ANOM_IPV6_VERSION,          /* ipv6.version */
-    CS_ANOM_IPV6_LEN_BEYOND,       /* ipv6.len_beyond */
-    CS_ANOM_IPV6_EXT_DEPTH,        /* ipv6.ext_too_deep */
-    CS_ANOM_IPV6_EXT_LEN,          /* ipv6.ext_len_invalid */
-    CS_ANOM_TCP_HLEN_SHORT,        /* tcp.hlen_short: data offset < 5 */
-    CS_ANOM_TCP_HLEN_BEYOND,       /* tcp.hlen_beyond: data offset beyond the segment */
-    CS_ANOM_TCP_OPT_LEN,           /* tcp.opt_len_invalid: option length 0/1 or past the header */
-    CS_ANOM_TCP_OPT_SIZE,          /* tcp.opt_size_invalid: known option with the wrong length */
-    CS_ANOM_UDP_LEN_SHORT,         /* udp.len_short: length < 8 */
-    CS_ANOM_UDP_LEN_BEYOND,        /* udp.len_beyond: length beyond the IP payload */
-    CS_ANOM_IP_TSO,                /* ipv4.len_zero_tso: total length 0, presumed TSO */
+    CS_ANOM_LINK_SHORT = 0,   /* link.short: frame shorter than its link header */
+    CS_ANOM_VLAN_DEPTH,       /* vlan.too_deep: more tags than CS_MAX_VLAN */
+    CS_ANOM_LINKTYPE_UNKNOWN, /* link.unknown_type */
+    CS_ANOM_IPV4_VERSION,     /* ipv4.version: version field is not 4 */
+    CS_ANOM_IPV4_HLEN_SHORT,  /* ipv4.hlen_short: IHL < 5 */
+    CS_ANOM_IPV4_LEN_SHORT,   /* ipv4.len_short: total length < header length */
+    CS_ANOM_IPV4_LEN_BEYOND,  /* ipv4.len_beyond: total length beyond the frame length */
+    CS_ANOM_IPV4_OPT_LEN,     /* ipv4.opt_len_invalid */
+    CS_ANOM_IPV6_VERSION,     /* ipv6.version */
+    CS_ANOM_IPV6_LEN_BEYOND,  /* ipv6.len_beyond */
+    CS_ANOM_IPV6_EXT_DEPTH,   /* ipv6.ext_too_deep */
+    CS_ANOM_IPV6_EXT_LEN,     /* ipv6.ext_len_invalid */
+    CS_ANOM_TCP_HLEN_SHORT,   /* tcp.hlen_short: data offset < 5 */
+    CS_ANOM_TCP_HLEN_BEYOND,  /* tcp.hlen_beyond: data offset beyond the segment */
+    CS_ANOM_TCP_OPT_LEN,      /* tcp.opt_len_invalid: option length 0/1 or past the header */
+    CS_ANOM_TCP_OPT_SIZE,     /* tcp.opt_size_invalid: known option with the wrong length */
+    CS_ANOM_UDP_LEN_SHORT,    /* udp.len_short: length < 8 */
+    CS_ANOM_UDP_LEN_BEYOND,   /* udp.len_beyond: length beyond the IP payload */
+    CS_ANOM_IP_TSO,           /* ipv4.len_zero_tso: total length 0, presumed TSO */
     CS_ANOM__COUNT
 };
 
@@ -70,7 +70,7 @@ enum cs_l2_kind {
 
 struct cs_l2 {
     enum cs_l2_kind kind;
-    uint8_t eth_src[6], eth_dst[6]; /* ETH; SLL/SLL2 keep the source address in eth_src */
+    uint8_t eth_src[6], eth_dst[6];  /* ETH; SLL/SLL2 keep the source address in eth_src */
     uint8_t sll_addr_len;            /* SLL/SLL2: link-layer address length */
     uint16_t sll_pkttype;            /* SLL/SLL2 packet type (0 host, 4 outgoing, ...) */
     uint16_t sll_hatype;             /* SLL/SLL2 ARPHRD_ type */
@@ -112,9 +112,9 @@ struct cs_ip {
     uint32_t frag_id;    /* IPv6 fragment identification */
     uint8_t n_ext;       /* IPv6 extension headers walked */
     uint8_t ext[CS_MAX_IPV6_EXT]; /* their next-header values, in order */
-    uint8_t opt_len;     /* IPv4 option bytes */
-    uint16_t arp_op;     /* ARP operation (1 request, 2 reply) when l3 is CS_L3_ARP; src/dst
-                          * then hold the sender and target IPv4 addresses */
+    uint8_t opt_len;              /* IPv4 option bytes */
+    uint16_t arp_op; /* ARP operation (1 request, 2 reply) when l3 is CS_L3_ARP; src/dst
+                      * then hold the sender and target IPv4 addresses */
 };
 
 enum cs_l4_kind {
@@ -164,14 +164,15 @@ struct cs_tcp_opt {
 };
 
 struct cs_tcp {
+    uint8_t hdr_captured; /* bytes of the 20-byte fixed header captured (20 when all of it) */
     uint16_t sport, dport;
-    uint32_t seq, ack;     /* raw, as on the wire */
-    uint8_t hlen;          /* data offset in bytes */
-    uint16_t flags;        /* CS_TH_* */
-    uint16_t win;          /* raw window field */
+    uint32_t seq, ack; /* raw, as on the wire */
+    uint8_t hlen;      /* data offset in bytes */
+    uint16_t flags;    /* CS_TH_* */
+    uint16_t win;      /* raw window field */
     uint16_t csum, urp;
-    uint32_t payload_len;  /* bytes of payload the IP length says there are */
-    uint8_t opt_raw[40];   /* copy of the option bytes that were captured */
+    uint32_t payload_len; /* bytes of payload the IP length says there are */
+    uint8_t opt_raw[40];  /* copy of the option bytes that were captured */
     uint8_t opt_raw_len;
     uint8_t n_opts;
     struct cs_tcp_opt opts[CS_MAX_TCP_OPTS];
@@ -188,6 +189,7 @@ struct cs_tcp {
 };
 
 struct cs_udp {
+    uint8_t hdr_captured; /* bytes of the 8-byte header captured (8 when all of it) */
     uint16_t sport, dport;
     uint16_t len; /* UDP length field */
     uint16_t csum;
@@ -195,8 +197,8 @@ struct cs_udp {
 
 struct cs_icmp {
     uint8_t type, code;
-    uint16_t id, seq;  /* echo request/reply */
-    uint32_t rest;     /* the 4 bytes after the checksum */
+    uint16_t id, seq; /* echo request/reply */
+    uint32_t rest;    /* the 4 bytes after the checksum */
     /* for errors: the quoted packet's addresses and ports when present */
     uint8_t has_quote;
     struct cs_addr q_src, q_dst;
@@ -206,9 +208,9 @@ struct cs_icmp {
 
 struct cs_packet {
     const struct cs_frame *frame;
-    enum cs_status status;       /* worst outcome over the layers */
-    enum cs_layer trunc_layer;   /* layer where captured bytes ran out, or CS_LAYER_NONE */
-    uint64_t anomalies;          /* bit (1 << enum cs_anomaly) per anomaly seen */
+    enum cs_status status;     /* worst outcome over the layers */
+    enum cs_layer trunc_layer; /* layer where captured bytes ran out, or CS_LAYER_NONE */
+    uint64_t anomalies;        /* bit (1 << enum cs_anomaly) per anomaly seen */
     struct cs_l2 l2;
     enum cs_l3_kind l3;
     struct cs_ip ip;

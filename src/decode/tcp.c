@@ -185,6 +185,8 @@ cs_decode_tcp(struct cs_cursor *in, uint32_t claim, struct cs_packet *p)
     t->n_opts = 0;
     memset((unsigned char *)t + offsetof(struct cs_tcp, opts_truncated), 0,
            sizeof *t - offsetof(struct cs_tcp, opts_truncated));
+    size_t avail = cs_cursor_remaining(c);
+    t->hdr_captured = (uint8_t)(avail < 20 ? avail : 20);
     t->sport = cs_cursor_be16(c);
     t->dport = cs_cursor_be16(c);
     t->seq = cs_cursor_be32(c);
@@ -214,11 +216,12 @@ cs_decode_tcp(struct cs_cursor *in, uint32_t claim, struct cs_packet *p)
     cs_cursor_bytes(&opts, t->opt_raw, t->opt_raw_len);
     t->opts_truncated = (uint8_t)clipped;
     tcp_options(t, hlen - 20, p);
+    /* The segment's length comes from the IP length even when the snapshot cut the options. */
+    t->payload_len = claim - hlen;
+    p->payload_len = t->payload_len;
     if (clipped) {
         cs_decode_trunc(p, CS_LAYER_TCP);
         return;
     }
-    t->payload_len = claim - hlen;
     p->payload = *c;
-    p->payload_len = t->payload_len;
 }

@@ -1,6 +1,8 @@
 /* udp.c: the UDP header (RFC 768). */
 #include "cashark/decode.h"
 
+#include <stddef.h>
+
 #include "decode_int.h"
 
 void
@@ -11,6 +13,8 @@ cs_decode_udp(struct cs_cursor *in, uint32_t claim, struct cs_packet *p)
     struct cs_udp *u = &p->t.udp;
     p->l4 = CS_L4_UDP;
     *u = (struct cs_udp){0};
+    size_t avail = cs_cursor_remaining(c);
+    u->hdr_captured = (uint8_t)(avail < 8 ? avail : 8);
     u->sport = cs_cursor_be16(c);
     u->dport = cs_cursor_be16(c);
     u->len = cs_cursor_be16(c);

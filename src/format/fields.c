@@ -243,7 +243,9 @@ get_dport(const struct cs_fieldctx *c, const struct cs_record *r, struct cs_fval
 static const struct cs_tcp *
 tcp_of(const struct cs_record *r)
 {
-    return is_ip(r) && r->pkt->l4 == CS_L4_TCP ? &r->pkt->t.tcp : NULL;
+    /* TCP fields exist only when the fixed header was captured whole. */
+    return is_ip(r) && r->pkt->l4 == CS_L4_TCP && r->pkt->t.tcp.hdr_captured >= 20 ? &r->pkt->t.tcp
+                                                                                   : NULL;
 }
 
 static int

@@ -174,8 +174,14 @@ cs_fmt_anomalies(struct cs_out *o, uint64_t mask)
 int
 cs_fmt_has_ports(const struct cs_packet *p)
 {
-    return (p->l3 == CS_L3_IPV4 || p->l3 == CS_L3_IPV6) &&
-           (p->l4 == CS_L4_TCP || p->l4 == CS_L4_UDP);
+    if (p->l3 != CS_L3_IPV4 && p->l3 != CS_L3_IPV6)
+        return 0;
+    /* Ports only when both were captured: a header cut before them has none to show. */
+    if (p->l4 == CS_L4_TCP)
+        return p->t.tcp.hdr_captured >= 4;
+    if (p->l4 == CS_L4_UDP)
+        return p->t.udp.hdr_captured >= 4;
+    return 0;
 }
 
 static void
@@ -346,6 +352,11 @@ tcp_summary(struct cs_out *o, const struct cs_packet *p, const struct cs_flow_vi
 {
     const struct cs_tcp *t = &p->t.tcp;
     int rel = fv && fv->flow && fv->rel_ok;
+    if (t->hdr_captured <
+        20) { /* the fixed header was cut: nothing more is known; [|tcp] follows */
+        CS_OUT_LIT(o, "TCP");
+        return;
+    }
     CS_OUT_LIT(o, "TCP [");
     tcpdump_flag_letters(o, t->flags);
     CS_OUT_LIT(o, "] seq ");
@@ -393,7 +404,8 @@ icmp_summary(struct cs_out *o, const struct cs_packet *p, int v6)
         cs_out_u32_(o, ic->type);
         CS_OUT_LIT(o, " code ");
         cs_out_u32_(o, ic->code);
-    } else if (ic->type == echo_req || ic->type == echo_rep) {
+    } else if ((ic->type == echo_req || ic->type == echo_rep) &&
+               p->trunc_layer != (v6 ? CS_LAYER_ICMP6 : CS_LAYER_ICMP)) {
         cs_out_str(o, name);
         CS_OUT_LIT(o, " id ");
         cs_out_u32_(o, ic->id);
@@ -438,8 +450,14 @@ ip_summary(struct cs_out *o, const struct cs_packet *p, const struct cs_flow_vie
                 tcp_summary(o, p, fv);
                 break;
             case CS_L4_UDP:
+                if (p->t.udp.hdr_captured < 8) { /* the header was cut; [|udp] follows */
+                    CS_OUT_LIT(o, "UDP");
+                    break;
+                }
+                /* The datagram's length as its header says (a first fragment carries part). */
                 CS_OUT_LIT(o, "UDP len ");
-                cs_out_u32_(o, p->payload_len);
+                cs_out_u32_(o, ip->is_fragment && p->t.udp.len >= 8 ? p->t.udp.len - 8u
+                                                                    : p->payload_len);
                 break;
             case CS_L4_ICMP:
                 icmp_summary(o, p, 0);

@@ -36,6 +36,7 @@ records(struct cs_formatter *f)
     p.ip.total_len = 60;
     p.ip.proto = 6;
     p.l4 = CS_L4_TCP;
+    p.t.tcp.hdr_captured = 20;
     p.t.tcp.flags = 0x2;
     p.t.tcp.n_opts = 2;
     p.t.tcp.opts[0] = (struct cs_tcp_opt){2, 4, 0};
@@ -56,6 +57,7 @@ records(struct cs_formatter *f)
     p.ip.src.family = p.ip.dst.family = 6;
     p.ip.dst.a[15] = 1;
     p.l4 = CS_L4_UDP;
+    p.t.udp.hdr_captured = 8;
     p.t.udp.sport = 5064;
     fr.ts_ns -= 1000; /* out of order */
     fv.flow = NULL;

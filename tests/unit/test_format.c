@@ -88,6 +88,7 @@ tcp(struct pk *k, uint16_t sport, uint16_t dport, uint16_t flags, uint32_t seq, 
     ip(k, "10.0.0.1", "10.0.0.2", 6, (uint16_t)(20 + len));
     k->p.l4 = CS_L4_TCP;
     struct cs_tcp *t = &k->p.t.tcp;
+    t->hdr_captured = 20;
     t->sport = sport;
     t->dport = dport;
     t->flags = flags;
@@ -125,6 +126,7 @@ udp(struct pk *k, const char *src, uint16_t sport, const char *dst, uint16_t dpo
 {
     ip(k, src, dst, 17, (uint16_t)(8 + len));
     k->p.l4 = CS_L4_UDP;
+    k->p.t.udp.hdr_captured = 8;
     k->p.t.udp.sport = sport;
     k->p.t.udp.dport = dport;
     k->p.t.udp.len = (uint16_t)(8 + len);
