@@ -9,11 +9,23 @@
 #include "cashark/format.h"
 
 enum cs_show {
-    CS_SHOW_TCP = 1u << 0,
-    CS_SHOW_UDP = 1u << 1,
-    CS_SHOW_OTHER = 1u << 2,
-    CS_SHOW_ALL = CS_SHOW_TCP | CS_SHOW_UDP | CS_SHOW_OTHER,
+    CS_SHOW_TCP = 1u << 0,       /* packet summaries of TCP packets */
+    CS_SHOW_UDP = 1u << 1,       /* packet summaries of UDP packets */
+    CS_SHOW_OTHER = 1u << 2,     /* packet summaries of everything else */
+    CS_SHOW_CA = 1u << 3,        /* Channel Access messages */
+    CS_SHOW_MPTCP = 1u << 4,     /* MPTCP options except data-only DSS */
+    CS_SHOW_MPTCP_DSS = 1u << 5, /* DSS options that only map or acknowledge data */
+    CS_SHOW_ALL = CS_SHOW_TCP | CS_SHOW_UDP | CS_SHOW_OTHER | CS_SHOW_CA | CS_SHOW_MPTCP,
 };
+
+enum cs_subcmd {
+    CS_CMD_PRINT = 0, /* the default: one record per packet or message */
+    CS_CMD_FIELDS,    /* cashark fields */
+    CS_CMD_STATS,     /* cashark stats KIND */
+    CS_CMD_FOLLOW,    /* cashark follow CONN */
+};
+
+#define CS_MAX_CA_PORTS 32
 
 struct cs_cli {
     const char **inputs; /* files to read, in order ("-" is stdin) */
@@ -30,6 +42,19 @@ struct cs_cli {
     int line_buffered;      /* -l */
     int verbose;            /* -v */
     int subcmd_fields;      /* `cashark fields` */
+    enum cs_subcmd subcmd;
+    const char *stats_kind;             /* stats: tcp, ca, mptcp */
+    const char *follow_conn;            /* follow: a conn number or a.b.c.d:p-e.f.g.h:q */
+    int ascii_payload;                  /* -A: payload as ASCII (follow) */
+    const char *where;                  /* --where EXPR */
+    const char *sort;                   /* --sort FIELD */
+    uint64_t first;                     /* --first N (0: all) */
+    const char *by;                     /* --by GROUP */
+    const char *table;                  /* --table NAME */
+    int subflows;                       /* --subflows (stats mptcp) */
+    uint16_t ca_ports[CS_MAX_CA_PORTS]; /* --ca-port */
+    size_t n_ca_ports;
+    unsigned ca_max_elements; /* --ca-max-elements (default 10) */
     struct cs_fmt_config fmt;
     struct cs_flowtab_config flows;
 };

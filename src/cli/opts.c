@@ -82,6 +82,14 @@ enum {
     OPT_FLOWS,
     OPT_REASM,
     OPT_SEED,
+    OPT_WHERE,
+    OPT_SORT,
+    OPT_FIRST,
+    OPT_BY,
+    OPT_TABLE,
+    OPT_SUBFLOWS,
+    OPT_CA_PORT,
+    OPT_CA_MAX_ELEMENTS,
 };
 
 static const struct option long_opts[] = {
@@ -95,6 +103,14 @@ static const struct option long_opts[] = {
     {"flows", required_argument, NULL, OPT_FLOWS},
     {"reassembly-cap", required_argument, NULL, OPT_REASM},
     {"seed", required_argument, NULL, OPT_SEED},
+    {"where", required_argument, NULL, OPT_WHERE},
+    {"sort", required_argument, NULL, OPT_SORT},
+    {"first", required_argument, NULL, OPT_FIRST},
+    {"by", required_argument, NULL, OPT_BY},
+    {"table", required_argument, NULL, OPT_TABLE},
+    {"subflows", no_argument, NULL, OPT_SUBFLOWS},
+    {"ca-port", required_argument, NULL, OPT_CA_PORT},
+    {"ca-max-elements", required_argument, NULL, OPT_CA_MAX_ELEMENTS},
     {NULL, 0, NULL, 0},
 };
 
@@ -121,11 +137,10 @@ static const int t_count_modes[] = {CS_TIME_EPOCH, CS_TIME_NONE, CS_TIME_EPOCH,
                                     CS_TIME_DELTA, CS_TIME_ISO,  CS_TIME_REL};
 
 static const struct name_val show_names[] = {
-    {"tcp", CS_SHOW_TCP},
-    {"udp", CS_SHOW_UDP},
-    {"other", CS_SHOW_OTHER},
-    {"all", CS_SHOW_ALL},
-    {NULL, 0},
+    {"tcp", CS_SHOW_TCP},     {"udp", CS_SHOW_UDP},
+    {"other", CS_SHOW_OTHER}, {"ca", CS_SHOW_CA},
+    {"mptcp", CS_SHOW_MPTCP}, {"mptcp-dss", CS_SHOW_MPTCP | CS_SHOW_MPTCP_DSS},
+    {"all", CS_SHOW_ALL},     {NULL, 0},
 };
 
 static int
@@ -233,18 +248,37 @@ cs_cli_parse(struct cs_cli *cli, int argc, char **argv)
     cli->fmt.time = CS_TIME_EPOCH;
     cs_flowtab_config_default(&cli->flows);
 
+    cli->ca_max_elements = 10;
+
     if (argc > 1 && strcmp(argv[1], "fields") == 0) {
         cli->subcmd_fields = 1;
+        cli->subcmd = CS_CMD_FIELDS;
         if (argc > 2)
             return usage_error("'fields' takes no arguments", NULL);
         return 0;
+    }
+    /* Subcommands with an operand: shift them off so getopt sees the options that follow. */
+    if (argc > 1 && strcmp(argv[1], "stats") == 0) {
+        if (argc < 3 || argv[2][0] == '-')
+            return usage_error("'stats' needs a kind: tcp, ca or mptcp", NULL);
+        cli->subcmd = CS_CMD_STATS;
+        cli->stats_kind = argv[2];
+        argc -= 2;
+        argv += 2;
+    } else if (argc > 1 && strcmp(argv[1], "follow") == 0) {
+        if (argc < 3)
+            return usage_error("'follow' needs a connection: a conn number or a:p-b:q", NULL);
+        cli->subcmd = CS_CMD_FOLLOW;
+        cli->follow_conn = argv[2];
+        argc -= 2;
+        argv += 2;
     }
 
     int t_count = 0, time_set = 0;
     int c;
     uint64_t v;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hVr:w:i:Ds:f:c:T:texXnlv", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hVr:w:i:Ds:f:c:T:texXAnlv", long_opts, NULL)) != -1) {
         int iv;
         switch (c) {
             case 'h':
@@ -314,6 +348,41 @@ cs_cli_parse(struct cs_cli *cli, int argc, char **argv)
                 cli->fmt.hexdump = 'X';
                 break;
             case 'n':
+                break;
+            case 'A':
+                cli->ascii_payload = 1;
+                break;
+            case OPT_WHERE:
+                cli->where = optarg;
+                break;
+            case OPT_SORT:
+                cli->sort = optarg;
+                break;
+            case OPT_FIRST:
+                if (!parse_size(optarg, UINT64_MAX, &v) || v == 0)
+                    return usage_error("invalid --first count", optarg);
+                cli->first = v;
+                break;
+            case OPT_BY:
+                cli->by = optarg;
+                break;
+            case OPT_TABLE:
+                cli->table = optarg;
+                break;
+            case OPT_SUBFLOWS:
+                cli->subflows = 1;
+                break;
+            case OPT_CA_PORT:
+                if (!parse_size(optarg, 65535, &v) || v == 0)
+                    return usage_error("invalid --ca-port (1 to 65535)", optarg);
+                if (cli->n_ca_ports == CS_MAX_CA_PORTS)
+                    return usage_error("too many --ca-port options", NULL);
+                cli->ca_ports[cli->n_ca_ports++] = (uint16_t)v;
+                break;
+            case OPT_CA_MAX_ELEMENTS:
+                if (!parse_size(optarg, 1000000, &v) || v == 0)
+                    return usage_error("invalid --ca-max-elements (1 to 1000000)", optarg);
+                cli->ca_max_elements = (unsigned)v;
                 break;
             case 'l':
                 cli->line_buffered = 1;
