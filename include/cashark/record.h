@@ -15,10 +15,16 @@ enum cs_record_kind {
 
 struct cs_record {
     enum cs_record_kind kind;
-    const struct cs_frame *frame;     /* the frame that completed the record */
-    const struct cs_packet *pkt;      /* its decoded layers */
-    const struct cs_flow_view *fv;    /* flow tracking's view of the packet (may be NULL) */
-    const void *app;                  /* kind-specific parsed message, NULL for packets */
+    const struct cs_frame *frame;  /* the frame that completed the record */
+    const struct cs_packet *pkt;   /* its decoded layers */
+    const struct cs_flow_view *fv; /* flow tracking's view of the packet (may be NULL) */
+    const void *app;               /* kind-specific parsed message, NULL for packets */
+    unsigned flags;                /* CS_RECF_* */
+};
+
+enum {
+    /* An MPTCP DSS option that only maps or acknowledges data: printed with --show mptcp-dss. */
+    CS_RECF_DATA_ONLY = 1u << 0,
 };
 
 #endif

@@ -18,6 +18,8 @@ struct printer {
     struct cs_pipeline *pl;
     struct cs_formatter *fmt; /* NULL with --count */
     struct cs_out *out;
+    uint64_t printed;      /* records printed so far */
+    uint64_t printed_seen; /* printed when the last packet was handled */
 };
 
 static unsigned
@@ -30,17 +32,42 @@ show_class(const struct cs_packet *p)
     return CS_SHOW_OTHER;
 }
 
+static void
+print_one(struct printer *pr, const struct cs_record *r)
+{
+    pr->printed++;
+    pr->pl->n.records++;
+    if (pr->fmt)
+        cs_fmt_record(pr->fmt, r);
+}
+
+/* Records from the application dissectors (CA messages, MPTCP options). */
+static void
+print_record(void *ctx, const struct cs_record *r)
+{
+    struct printer *pr = ctx;
+    unsigned want = r->kind == CS_REC_CA      ? CS_SHOW_CA
+                    : r->kind == CS_REC_MPTCP ? CS_SHOW_MPTCP
+                                              : CS_SHOW_ALL;
+    if (r->flags & CS_RECF_DATA_ONLY)
+        want = CS_SHOW_MPTCP_DSS;
+    if (pr->cli->show & want)
+        print_one(pr, r);
+}
+
+/* Every packet that completed no printed record keeps its one-line summary, so each packet of
+ * the capture appears at least once. */
 static int
 print_packet(void *ctx, const struct cs_frame *f, const struct cs_packet *p,
              const struct cs_flow_view *fv)
 {
     struct printer *pr = ctx;
-    if (!(pr->cli->show & show_class(p)))
-        return 0;
-    struct cs_record rec = {CS_REC_PACKET, f, p, fv, NULL};
-    pr->pl->n.records++;
-    if (pr->fmt)
-        cs_fmt_record(pr->fmt, &rec);
+    int had_records = pr->printed != pr->printed_seen;
+    if (!had_records && (pr->cli->show & show_class(p))) {
+        struct cs_record rec = {CS_REC_PACKET, f, p, fv, NULL, 0};
+        print_one(pr, &rec);
+    }
+    pr->printed_seen = pr->printed;
     return cs_out_failed(pr->out);
 }
 
@@ -81,7 +108,7 @@ list_interfaces(struct cs_out *out)
 static int
 cmd_print(struct cs_cli *cli, struct cs_out *out)
 {
-    struct printer pr = {cli, NULL, NULL, out};
+    struct printer pr = {cli, NULL, NULL, out, 0, 0};
     char err[512];
     int printing = !cli->write_path || cli->print;
     if (printing && !cli->count_only) {
@@ -94,6 +121,10 @@ cmd_print(struct cs_cli *cli, struct cs_out *out)
     struct cs_pipeline pl;
     int rc = cs_pipeline_init(&pl, cli, out, printing ? print_packet : NULL, &pr);
     pr.pl = &pl;
+    struct cs_dissect_opts dopts = {cli->ca_ports, cli->n_ca_ports, cli->ca_max_elements,
+                                    cli->verbose};
+    if (rc == 0)
+        rc = cs_pipeline_dissect(&pl, &dopts, printing ? print_record : NULL, &pr);
     if (rc == 0) {
         if (pr.fmt)
             cs_fmt_begin(pr.fmt);

@@ -69,7 +69,11 @@ handle_frame(struct cs_pipeline *r, struct cs_frame *f, const char *name)
         r->n.malformed++;
 
     struct cs_flow_view fv;
+    if (r->dissect)
+        cs_dissect_begin_packet(r->dissect, f, &pkt, &fv);
     cs_flowtab_track(r->flows, &pkt, &fv);
+    if (r->dissect)
+        cs_dissect_packet(r->dissect);
 
     if (r->dumper) {
         uint32_t snap = r->live_snaplen;
@@ -254,6 +258,8 @@ cs_pipeline_run(struct cs_pipeline *pl)
                 break;
         }
     }
+    if (pl->dissect)
+        cs_dissect_finish(pl->dissect);
     cs_flowtab_flush(pl->flows);
 }
 
@@ -275,12 +281,26 @@ cs_pipeline_finish(struct cs_pipeline *pl)
     return pl->exit_code;
 }
 
+int
+cs_pipeline_dissect(struct cs_pipeline *pl, const struct cs_dissect_opts *opts, cs_emit_fn emit,
+                    void *emit_ctx)
+{
+    pl->dissect = cs_dissect_new(pl->flows, opts, emit, emit_ctx);
+    if (!pl->dissect) {
+        fputs("cashark: out of memory\n", stderr);
+        return CS_EXIT_INPUT;
+    }
+    return 0;
+}
+
 void
 cs_pipeline_free(struct cs_pipeline *pl)
 {
     if (pl->dumper)
         cs_dumper_close(pl->dumper);
+    /* Flows first: their final evictions may still call into the dissectors. */
     cs_flowtab_free(pl->flows);
+    cs_dissect_free(pl->dissect);
     cs_bpf_free(pl->bpf);
     memset(pl, 0, sizeof *pl);
 }

@@ -12,6 +12,7 @@
 
 #include "cashark/bpf.h"
 #include "cashark/decode.h"
+#include "cashark/dissect.h"
 #include "cashark/dumper.h"
 #include "cashark/flow.h"
 #include "cashark/format.h"
@@ -41,7 +42,8 @@ struct cs_pipeline {
     struct cs_dumper *dumper;
     cs_packet_fn on_packet;
     void *ctx;
-    struct cs_reader *rd; /* the file being read (for per-interface snap lengths) */
+    struct cs_dissect *dissect; /* application dissectors, or NULL (set by the consumer) */
+    struct cs_reader *rd;       /* the file being read (for per-interface snap lengths) */
     uint32_t live_snaplen;
     uint64_t ordinal;
     struct cs_counters n;
@@ -52,13 +54,18 @@ struct cs_pipeline {
     int exit_code;
 };
 
-/* Sets up flows, the BPF filter and the -w dumper. Returns 0, or an exit code after printing
+/* Sets up flows, the BPF filter and the -w dumper; the application dissectors are started
+ * with cs_pipeline_dissect().  Returns 0, or an exit code after printing
  * one error line. */
 int cs_pipeline_init(struct cs_pipeline *pl, const struct cs_cli *cli, struct cs_out *out,
                      cs_packet_fn on_packet, void *ctx);
 /* Reads every input (or the live interface) to its end, or until the consumer, -c or a signal
  * stops it. Then evicts the remaining flows (CS_EVICT_END callbacks run here). */
 void cs_pipeline_run(struct cs_pipeline *pl);
+/* Starts the application dissectors (CA, MPTCP), their records going to emit. Returns 0, or an
+ * exit code after printing one error line. */
+int cs_pipeline_dissect(struct cs_pipeline *pl, const struct cs_dissect_opts *opts, cs_emit_fn emit,
+                        void *emit_ctx);
 /* Closes -w, prints the -v summary lines; returns the exit code of the run. */
 int cs_pipeline_finish(struct cs_pipeline *pl);
 void cs_pipeline_free(struct cs_pipeline *pl);

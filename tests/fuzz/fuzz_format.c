@@ -20,7 +20,7 @@ records(struct cs_formatter *f)
     memset(&p, 0, sizeof p);
     memset(&fl, 0, sizeof fl);
     memset(&fv, 0, sizeof fv);
-    struct cs_record r = {CS_REC_PACKET, &fr, &p, &fv, NULL};
+    struct cs_record r = {CS_REC_PACKET, &fr, &p, &fv, NULL, 0};
 
     p.frame = &fr;
     p.l2.kind = CS_L2_ETH;
