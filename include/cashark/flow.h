@@ -33,9 +33,9 @@ struct cs_tcpdir {
     uint8_t ws_offered;    /* the SYN carried a window-scale option */
     uint8_t sack_ok, ts_ok;
     uint16_t mss;
-    uint16_t last_win;     /* raw window of the last segment */
-    uint32_t last_ack;     /* raw ack of the last segment with ACK set */
-    uint32_t next_seq;     /* highest seq + len (+ SYN/FIN) seen: the next expected byte */
+    uint16_t last_win; /* raw window of the last segment */
+    uint32_t last_ack; /* raw ack of the last segment with ACK set */
+    uint32_t next_seq; /* highest seq + len (+ SYN/FIN) seen: the next expected byte */
 };
 
 enum cs_flow_proto {
@@ -48,8 +48,8 @@ struct cs_flow;
 /* Called with each direction's bytes in order, each byte once. lost > 0 (with n == 0) reports a
  * gap that never filled: that many bytes are missing before the next delivery. fin = 1 (with
  * n == 0) reports the end of the direction (FIN, RST, eviction or end of input). */
-typedef void (*cs_stream_fn)(void *ctx, struct cs_flow *fl, int dir, const uint8_t *data,
-                             size_t n, uint64_t lost, int fin);
+typedef void (*cs_stream_fn)(void *ctx, struct cs_flow *fl, int dir, const uint8_t *data, size_t n,
+                             uint64_t lost, int fin);
 
 /* Called when a flow leaves the table (closed, idle, pressure, or the end of the run). */
 enum cs_evict_reason {
@@ -62,17 +62,17 @@ enum cs_evict_reason {
 typedef void (*cs_evict_fn)(void *ctx, struct cs_flow *fl, enum cs_evict_reason why);
 
 struct cs_flow {
-    uint8_t proto;            /* CS_FLOW_TCP or CS_FLOW_UDP */
-    uint8_t client_known;     /* 0 when the client was guessed from ports or the first packet */
-    uint16_t vlan;            /* innermost VLAN id, 0 when untagged */
-    struct cs_addr cli, srv;  /* client and server addresses */
-    uint16_t cport, sport;    /* client and server ports */
-    int64_t conn;             /* TCP connection number (0-based, first-packet order); -1 for UDP */
-    uint64_t first_ordinal;   /* frame ordinal of the first packet */
+    uint8_t proto;           /* CS_FLOW_TCP or CS_FLOW_UDP */
+    uint8_t client_known;    /* 0 when the client was guessed from ports or the first packet */
+    uint16_t vlan;           /* innermost VLAN id, 0 when untagged */
+    struct cs_addr cli, srv; /* client and server addresses */
+    uint16_t cport, sport;   /* client and server ports */
+    int64_t conn;            /* TCP connection number (0-based, first-packet order); -1 for UDP */
+    uint64_t first_ordinal;  /* frame ordinal of the first packet */
     uint64_t last_ordinal;
     int64_t first_ts, last_ts;
-    uint64_t pkts[2];         /* packets per direction */
-    struct cs_tcpdir tcp[2];  /* TCP only */
+    uint64_t pkts[2];        /* packets per direction */
+    struct cs_tcpdir tcp[2]; /* TCP only */
     /* Application slot for one dissector pinned to the flow (CA, ...). */
     uint32_t app_id;
     void *app_state;
@@ -85,23 +85,23 @@ struct cs_flow_view {
     int64_t conn;         /* flow->conn, or -1 */
     uint8_t dir;          /* 0 client to server, 1 server to client */
     uint8_t client_known;
-    uint8_t new_flow;     /* this packet created the flow */
-    uint8_t rel_ok;       /* rel_seq/rel_ack are meaningful */
-    uint32_t rel_seq;     /* seq - ISN of the sender (mod 2^32; first data byte after SYN = 1) */
-    uint32_t rel_ack;     /* ack - ISN of the receiver */
-    uint32_t win;         /* window, scaled when win_scaled */
-    uint8_t win_scaled;   /* both SYNs carried window scale: win is scaled */
+    uint8_t new_flow;   /* this packet created the flow */
+    uint8_t rel_ok;     /* rel_seq/rel_ack are meaningful */
+    uint32_t rel_seq;   /* seq - ISN of the sender (mod 2^32; first data byte after SYN = 1) */
+    uint32_t rel_ack;   /* ack - ISN of the receiver */
+    uint32_t win;       /* window, scaled when win_scaled */
+    uint8_t win_scaled; /* both SYNs carried window scale: win is scaled */
 };
 
 struct cs_flowtab_stats {
-    uint64_t flows;            /* flows created */
-    uint64_t tcp_conns;        /* TCP connections numbered */
-    uint64_t active;           /* flows in the table now */
+    uint64_t flows;     /* flows created */
+    uint64_t tcp_conns; /* TCP connections numbered */
+    uint64_t active;    /* flows in the table now */
     uint64_t evicted_closed, evicted_idle, evicted_pressure;
-    uint64_t evicted_reuse;    /* connections ended by a SYN with a new ISN (port reuse) */
-    uint64_t reasm_bytes;      /* out-of-order bytes buffered now */
-    uint64_t reasm_peak;       /* most buffered at once */
-    uint64_t reasm_lost;       /* bytes reported lost to consumers */
+    uint64_t evicted_reuse; /* connections ended by a SYN with a new ISN (port reuse) */
+    uint64_t reasm_bytes;   /* out-of-order bytes buffered now */
+    uint64_t reasm_peak;    /* most buffered at once */
+    uint64_t reasm_lost;    /* bytes reported lost to consumers */
 };
 
 struct cs_flowtab;
