@@ -13,12 +13,13 @@
 #include "cashark/decode.h"
 
 struct cs_flowtab_config {
-    uint32_t capacity;        /* tracked flows (default 65536) */
-    uint64_t seed[2];         /* hash key; fixed default unless the user gives --seed */
-    size_t reasm_cap_dir;     /* out-of-order bytes buffered per direction (default 1 MiB) */
-    size_t reasm_cap_total;   /* out-of-order bytes buffered over all flows (default 64 MiB) */
-    int64_t idle_timeout_ns;  /* a flow idle this long (capture time) may be evicted */
-    int64_t closed_linger_ns; /* a closed (FIN both ways or RST) flow is evictable after this */
+    uint32_t capacity;           /* tracked flows (default 65536) */
+    uint64_t seed[2];            /* hash key; fixed default unless the user gives --seed */
+    size_t reasm_cap_dir;        /* out-of-order bytes buffered per direction (default 1 MiB) */
+    size_t reasm_cap_total;      /* out-of-order bytes buffered over all flows (default 64 MiB) */
+    int64_t idle_timeout_ns;     /* a TCP flow idle this long (capture time) is evicted (300 s) */
+    int64_t udp_idle_timeout_ns; /* a UDP flow idle this long is evicted (30 s, as conntrack) */
+    int64_t closed_linger_ns;    /* a closed (FIN both ways or RST) flow is evictable after this */
 };
 
 void cs_flowtab_config_default(struct cs_flowtab_config *cfg);

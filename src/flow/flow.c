@@ -40,7 +40,10 @@ struct flow_key {
 };
 _Static_assert(sizeof(struct flow_key) == 40, "flow key hashes as five 64-bit words");
 
-enum { L_AGE, L_LRU, L_CLOSED, L__COUNT };
+/* Lists: every flow in first-seen order (AGE); TCP and UDP flows each in least-recently-active
+ * order (LRU, LRU_UDP: separate, so each protocol's idle timeout is checked at its own head);
+ * closed flows in closing order. */
+enum { L_AGE, L_LRU, L_LRU_UDP, L_CLOSED, L__COUNT };
 
 struct link {
     uint32_t prev, next;
@@ -142,6 +145,7 @@ cs_flowtab_config_default(struct cs_flowtab_config *cfg)
     cfg->reasm_cap_dir = (size_t)1 << 20;
     cfg->reasm_cap_total = (size_t)64 << 20;
     cfg->idle_timeout_ns = (int64_t)300 * 1000000000;
+    cfg->udp_idle_timeout_ns = (int64_t)30 * 1000000000;
     cfg->closed_linger_ns = (int64_t)10 * 1000000000;
 }
 
@@ -297,6 +301,12 @@ cs_flowtab_on_evict(struct cs_flowtab *t, cs_evict_fn fn, void *ctx)
     t->evict_ctx = ctx;
 }
 
+static int
+lru_of(const struct flow_entry *e)
+{
+    return e->pub.proto == CS_FLOW_UDP ? L_LRU_UDP : L_LRU;
+}
+
 static void
 evict(struct cs_flowtab *t, uint32_t idx, enum cs_evict_reason why)
 {
@@ -315,7 +325,7 @@ evict(struct cs_flowtab *t, uint32_t idx, enum cs_evict_reason why)
         e->pub.app_free(e->pub.app_state);
     slot_remove(t, e->hash, idx);
     list_remove(t, L_AGE, idx);
-    list_remove(t, L_LRU, idx);
+    list_remove(t, lru_of(e), idx);
     if (e->closed)
         list_remove(t, L_CLOSED, idx);
     e->links[L_AGE].next = t->free_head;
@@ -380,6 +390,15 @@ lingered(const struct cs_flowtab *t, uint32_t idx)
     return passed(t, entry_at(t, idx)->closed_ts, t->cfg.closed_linger_ns);
 }
 
+static int
+idle_expired(const struct cs_flowtab *t, uint32_t idx)
+{
+    const struct flow_entry *e = entry_at(t, idx);
+    int64_t span =
+        e->pub.proto == CS_FLOW_UDP ? t->cfg.udp_idle_timeout_ns : t->cfg.idle_timeout_ns;
+    return passed(t, e->pub.last_ts, span);
+}
+
 /* Makes room for one flow: closed long enough, else idle, else least recently active. */
 static void
 evict_one(struct cs_flowtab *t)
@@ -389,21 +408,36 @@ evict_one(struct cs_flowtab *t)
         evict(t, c, CS_EVICT_CLOSED);
         return;
     }
-    uint32_t l = t->lists[L_LRU].head;
+    /* Of the two least recently active flows (TCP, UDP), an expired one, else the older. */
+    uint32_t l = t->lists[L_LRU].head, u = t->lists[L_LRU_UDP].head;
+    if (l == NIL || (u != NIL && (idle_expired(t, u) ||
+                                  (!idle_expired(t, l) &&
+                                   entry_at(t, u)->pub.last_ts < entry_at(t, l)->pub.last_ts))))
+        l = u;
     if (l == NIL)
         return;
-    int idle = passed(t, entry_at(t, l)->pub.last_ts, t->cfg.idle_timeout_ns);
-    evict(t, l, idle ? CS_EVICT_IDLE : CS_EVICT_PRESSURE);
+    evict(t, l, idle_expired(t, l) ? CS_EVICT_IDLE : CS_EVICT_PRESSURE);
 }
 
+/* Retires a few flows per packet that are done: closed and lingered, or idle past their
+ * protocol's timeout (looking at the least recently active flow only, so O(1)). This keeps
+ * memory flat on endless input instead of growing to the table's capacity. */
 static void
 evict_lingered(struct cs_flowtab *t)
 {
     for (int n = 0; n < OPPORTUNISTIC_EVICTIONS; n++) {
         uint32_t c = t->lists[L_CLOSED].head;
         if (c == NIL || !lingered(t, c))
-            return;
+            break;
         evict(t, c, CS_EVICT_CLOSED);
+    }
+    for (int list = L_LRU; list <= L_LRU_UDP; list++) {
+        for (int n = 0; n < OPPORTUNISTIC_EVICTIONS; n++) {
+            uint32_t l = t->lists[list].head;
+            if (l == NIL || !idle_expired(t, l))
+                break;
+            evict(t, l, CS_EVICT_IDLE);
+        }
     }
 }
 
@@ -607,7 +641,7 @@ flow_create(struct cs_flowtab *t, const struct cs_packet *p, const struct flow_k
     for (int i = 0; i < L__COUNT; i++)
         e->links[i].prev = e->links[i].next = NIL;
     list_push_tail(t, L_AGE, idx);
-    list_push_tail(t, L_LRU, idx);
+    list_push_tail(t, lru_of(e), idx);
     e->lru_gen = t->gen + 1; /* the generation of the packet being tracked */
     t->st.flows++;
     t->st.active++;
@@ -664,9 +698,9 @@ cs_flowtab_track(struct cs_flowtab *t, const struct cs_packet *p, struct cs_flow
     f->last_ts = ts;
     f->last_ordinal = p->frame ? p->frame->ordinal : 0;
     t->gen++;
-    if (t->lists[L_LRU].tail != idx && t->gen - e->lru_gen > t->lru_slack) {
-        list_remove(t, L_LRU, idx);
-        list_push_tail(t, L_LRU, idx);
+    if (t->lists[lru_of(e)].tail != idx && t->gen - e->lru_gen > t->lru_slack) {
+        list_remove(t, lru_of(e), idx);
+        list_push_tail(t, lru_of(e), idx);
         e->lru_gen = t->gen;
     }
     v->flow = f;

@@ -26,7 +26,7 @@ table(uint32_t capacity, int64_t idle_ns, int64_t linger_ns, uint64_t seed)
     if (capacity)
         cfg.capacity = capacity;
     if (idle_ns)
-        cfg.idle_timeout_ns = idle_ns;
+        cfg.idle_timeout_ns = cfg.udp_idle_timeout_ns = idle_ns;
     if (linger_ns)
         cfg.closed_linger_ns = linger_ns;
     if (seed) {
@@ -482,31 +482,63 @@ test_eviction_pressure(void **state)
     assert_int_equal(log.n, 3);
     assert_int_equal(log.first_ordinal[2], 4);
     assert_int_equal(log.why[2], CS_EVICT_CLOSED);
-    /* 200 s: U1 (last 5 s) is idle */
+    /* 200 s: U1 (last 5 s) and U5 (6 s) are idle: retired (two per packet) before U8 */
     udp_at(t, 8, 200 * SEC, 11, &v);
-    assert_int_equal(log.n, 4);
+    assert_int_equal(log.n, 5);
     assert_int_equal(log.first_ordinal[3], 1);
     assert_int_equal(log.why[3], CS_EVICT_IDLE);
-    /* U2 comes back: a new flow */
+    assert_int_equal(log.first_ordinal[4], 6);
+    assert_int_equal(log.why[4], CS_EVICT_IDLE);
+    /* U2 comes back at 201 s: U6 and U7 are retired as idle, U2 is a new flow */
     udp_at(t, 2, 201 * SEC, 12, &v);
     assert_int_equal(v.new_flow, 1);
-    assert_int_equal(log.n, 5);
-    assert_int_equal(log.first_ordinal[4], 6); /* U5, idle since 6 s */
-    assert_int_equal(log.why[4], CS_EVICT_IDLE);
+    assert_int_equal(log.n, 7);
+    assert_int_equal(log.first_ordinal[5], 9);
+    assert_int_equal(log.first_ordinal[6], 10);
+    assert_int_equal(log.why[6], CS_EVICT_IDLE);
     struct cs_flowtab_stats st;
     cs_flowtab_get_stats(t, &st);
     assert_int_equal(st.evicted_pressure, 2);
     assert_int_equal(st.evicted_closed, 1);
-    assert_int_equal(st.evicted_idle, 2);
-    assert_int_equal(st.active, 4);
+    assert_int_equal(st.evicted_idle, 4);
+    assert_int_equal(st.active, 2);
     assert_int_equal(st.flows, 9);
-    cs_flowtab_free(t); /* flush: U6, U7, U8, U2 in first-seen order */
+    cs_flowtab_free(t); /* flush: U8, U2 in first-seen order */
     assert_int_equal(log.n, 9);
-    static const uint64_t end_order[] = {9, 10, 11, 12};
-    for (size_t i = 0; i < 4; i++) {
-        assert_int_equal(log.first_ordinal[5 + i], end_order[i]);
-        assert_int_equal(log.why[5 + i], CS_EVICT_END);
+    static const uint64_t end_order[] = {11, 12};
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(log.first_ordinal[7 + i], end_order[i]);
+        assert_int_equal(log.why[7 + i], CS_EVICT_END);
     }
+}
+
+/* UDP flows retire after the UDP idle timeout (30 s by default) while an idle TCP connection
+ * stays until its own (300 s): memory stays flat on endless DNS-like traffic. */
+static void
+test_udp_idle_timeout(void **state)
+{
+    (void)state;
+    struct cs_flowtab *t = table(0, 0, 0, 0);
+    struct evlog log = {0};
+    cs_flowtab_on_evict(t, on_evict, &log);
+    struct cs_flow_view v;
+    struct fx x;
+    fx_tcp(&x, 0, 1, 40000, 2, 80, S, 10, 0, 100, NULL, 0, 0, 1 * SEC, 1);
+    cs_flowtab_track(t, &x.pkt, &v);
+    udp_at(t, 1, 2 * SEC, 2, &v);
+    udp_at(t, 2, 20 * SEC, 3, &v); /* neither is idle long enough yet */
+    assert_int_equal(log.n, 0);
+    udp_at(t, 3, 33 * SEC, 4, &v); /* U1 has been idle 31 s; the TCP flow (32 s) stays */
+    assert_int_equal(log.n, 1);
+    assert_int_equal(log.first_ordinal[0], 2);
+    assert_int_equal(log.why[0], CS_EVICT_IDLE);
+    /* 302 s: TCP idle 301 s, U2 idle 282 s and U3 idle 269 s: all retired, TCP first */
+    udp_at(t, 4, 302 * SEC, 5, &v);
+    assert_int_equal(log.n, 4);
+    assert_int_equal(log.first_ordinal[1], 1);
+    assert_int_equal(log.first_ordinal[2], 3);
+    assert_int_equal(log.first_ordinal[3], 4);
+    cs_flowtab_free(t);
 }
 
 /* Closed flows are retired as the capture goes on even when the table never fills. */
@@ -735,6 +767,7 @@ main(void)
         cmocka_unit_test(test_tcpdir_state),
         cmocka_unit_test(test_window_scale),
         cmocka_unit_test(test_eviction_pressure),
+        cmocka_unit_test(test_udp_idle_timeout),
         cmocka_unit_test(test_closed_retired_opportunistically),
         cmocka_unit_test(test_churn),
         cmocka_unit_test(test_key_parts),
