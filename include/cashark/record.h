@@ -10,6 +10,8 @@ enum cs_record_kind {
     CS_REC_PACKET = 0, /* one packet and its one-line summary */
     CS_REC_CA,         /* one Channel Access message (app points at its parsed form) */
     CS_REC_MPTCP,      /* one MPTCP event */
+    CS_REC_TCPCONN,    /* one TCP connection's summary (app: struct cs_tcpconn) */
+    CS_REC_TCPPKT,     /* one packet of a followed connection (app: cs_tcpstats_pktinfo) */
     CS_REC__COUNT
 };
 

@@ -6,17 +6,20 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "commands.h"
 #include "pipeline.h"
 
 #include "cashark/format.h"
 #include "cashark/live.h"
 #include "cashark/record.h"
 #include "cashark/status.h"
+#include "cashark/where.h"
 
 struct printer {
     const struct cs_cli *cli;
     struct cs_pipeline *pl;
     struct cs_formatter *fmt; /* NULL with --count */
+    struct cs_where *where;   /* --where, or NULL */
     struct cs_out *out;
     uint64_t printed;      /* records printed so far */
     uint64_t printed_seen; /* printed when the last packet was handled */
@@ -35,6 +38,8 @@ show_class(const struct cs_packet *p)
 static void
 print_one(struct printer *pr, const struct cs_record *r)
 {
+    if (pr->where && !cs_where_match(pr->where, r))
+        return;
     pr->printed++;
     pr->pl->n.records++;
     if (pr->fmt)
@@ -108,13 +113,23 @@ list_interfaces(struct cs_out *out)
 static int
 cmd_print(struct cs_cli *cli, struct cs_out *out)
 {
-    struct printer pr = {cli, NULL, NULL, out, 0, 0};
+    struct printer pr = {cli, NULL, NULL, NULL, out, 0, 0};
     char err[512];
     int printing = !cli->write_path || cli->print;
+    if (cli->where) {
+        size_t col = 0;
+        pr.where = cs_where_compile(cli->where, err, sizeof err, &col);
+        if (!pr.where) {
+            fprintf(stderr, "cashark: --where: %s (column %zu)\n  %s\n  %*s^\n", err, col,
+                    cli->where, (int)(col ? col - 1 : 0), "");
+            return CS_EXIT_USAGE;
+        }
+    }
     if (printing && !cli->count_only) {
         pr.fmt = cs_fmt_new(&cli->fmt, out, err, sizeof err);
         if (!pr.fmt) {
             fprintf(stderr, "cashark: %s\nTry 'cashark fields' for the list of fields.\n", err);
+            cs_where_free(pr.where);
             return CS_EXIT_USAGE;
         }
     }
@@ -141,6 +156,7 @@ cmd_print(struct cs_cli *cli, struct cs_out *out)
     }
     cs_pipeline_free(&pl);
     cs_fmt_free(pr.fmt);
+    cs_where_free(pr.where);
     return rc;
 }
 
@@ -174,6 +190,10 @@ main(int argc, char **argv)
     } else {
         if (!cli.iface && cli.n_inputs == 0 && !cs_cli_add_input(&cli, "-"))
             rc = CS_EXIT_INPUT;
+        else if (cli.subcmd == CS_CMD_STATS)
+            rc = cs_cmd_stats(&cli, out);
+        else if (cli.subcmd == CS_CMD_FOLLOW)
+            rc = cs_cmd_follow(&cli, out);
         else
             rc = cmd_print(&cli, out);
     }

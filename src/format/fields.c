@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "cashark/tcpstats.h"
 #include "fmt_impl.h"
 #include "out_impl.h"
 
@@ -456,13 +457,17 @@ static const struct cs_field packet_fields[] = {
     {NULL, CS_FT_UINT, NULL, NULL},
 };
 
-static const struct cs_field_table core_table = {CS_KINDS_ALL, core_fields};
+/* Every kind but connection summaries, which have no packet of their own. */
+static const struct cs_field_table core_table = {CS_KINDS_ALL & ~CS_KIND_BIT(CS_REC_TCPCONN),
+                                                 core_fields};
 static const struct cs_field_table packet_table = {CS_KIND_BIT(CS_REC_PACKET), packet_fields};
 
 /* Dissectors add their tables here (Channel Access, MPTCP), keyed by their record kinds. */
 static const struct cs_field_table *const field_tables[] = {
     &core_table,
     &packet_table,
+    &cs_tcpstats_conn_fields,
+    &cs_tcpstats_packet_fields,
     NULL,
 };
 

@@ -1,0 +1,472 @@
+/* cmd_stats.c: `cashark stats KIND`: the table of kinds, and `stats tcp` (one row per TCP
+ * connection, filtered with --where, ordered by conn or --sort, cut by --first). */
+#include "commands.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline.h"
+
+#include "cashark/status.h"
+#include "cashark/tcpstats.h"
+#include "cashark/where.h"
+
+/* ---- aligned tables ---- */
+
+static void
+put_value(struct cs_out *o, const struct cs_field *f, const struct cs_fval *v)
+{
+    switch (f->type) {
+        case CS_FT_UINT:
+        case CS_FT_BIGUINT:
+            cs_out_u64(o, v->v.u);
+            break;
+        case CS_FT_INT:
+        case CS_FT_BIGINT:
+            cs_out_i64(o, v->v.i);
+            break;
+        case CS_FT_TIME:
+            cs_out_fixed(o, v->v.t.ns, v->v.t.digits);
+            break;
+        default: /* text kinds: the getter wrote the value */
+            break;
+    }
+}
+
+/* The cell of record r in column f into o ("-" when absent). */
+static void
+cell(struct cs_out *o, const struct cs_field *f, const struct cs_record *r)
+{
+    struct cs_fieldctx ctx = {o, 0, 0};
+    struct cs_fval v;
+    size_t before;
+    cs_out_data(o, &before);
+    if (!f || !f->get(&ctx, r, &v)) {
+        size_t after;
+        cs_out_data(o, &after);
+        if (after == before)
+            cs_out_char(o, '-');
+        return;
+    }
+    put_value(o, f, &v);
+}
+
+void
+cs_table_print(struct cs_out *o, const struct cs_field *const *cols, size_t ncols,
+               const struct cs_record *recs, size_t nrec)
+{
+    size_t *w = calloc(ncols ? ncols : 1, sizeof *w);
+    struct cs_out *s = cs_out_new_mem(256);
+    if (!w || !s) {
+        free(w);
+        cs_out_free(s);
+        return;
+    }
+    for (size_t c = 0; c < ncols; c++)
+        w[c] = strlen(cols[c]->name);
+    for (size_t i = 0; i < nrec; i++)
+        for (size_t c = 0; c < ncols; c++) {
+            size_t n;
+            cs_out_reset(s);
+            cell(s, cols[c], &recs[i]);
+            cs_out_data(s, &n);
+            if (n > w[c])
+                w[c] = n;
+        }
+    for (size_t c = 0; c < ncols; c++) {
+        size_t n = strlen(cols[c]->name);
+        int right = cols[c]->type != CS_FT_TEXT;
+        if (c)
+            cs_out_str(o, "  ");
+        if (right)
+            cs_out_pad(o, w[c] - n);
+        cs_out_str(o, cols[c]->name);
+        if (!right && c + 1 < ncols)
+            cs_out_pad(o, w[c] - n);
+    }
+    cs_out_end_record(o);
+    for (size_t i = 0; i < nrec && !cs_out_failed(o); i++) {
+        for (size_t c = 0; c < ncols; c++) {
+            size_t n;
+            cs_out_reset(s);
+            cell(s, cols[c], &recs[i]);
+            const char *t = cs_out_data(s, &n);
+            int right = cols[c]->type != CS_FT_TEXT;
+            if (c)
+                cs_out_str(o, "  ");
+            if (right)
+                cs_out_pad(o, w[c] - n);
+            cs_out_mem(o, t, n);
+            if (!right && c + 1 < ncols)
+                cs_out_pad(o, w[c] - n);
+        }
+        cs_out_end_record(o);
+    }
+    cs_out_free(s);
+    free(w);
+}
+
+size_t
+cs_table_columns(const char *tpl, enum cs_record_kind kind, const struct cs_field ***cols,
+                 char *err, size_t errlen)
+{
+    size_t cap = 1;
+    for (const char *p = tpl; *p; p++)
+        cap += *p == '<';
+    *cols = calloc(cap, sizeof **cols);
+    if (!*cols) {
+        snprintf(err, errlen, "out of memory");
+        return 0;
+    }
+    size_t n = 0;
+    for (const char *p = strchr(tpl, '<'); p; p = strchr(p, '<')) {
+        const char *e = strchr(++p, '>');
+        if (!e)
+            break;
+        const struct cs_field *f = cs_field_find(p, (size_t)(e - p), kind);
+        if (!f) {
+            snprintf(err, errlen, "unknown field '%.*s'", (int)(e - p), p);
+            free(*cols);
+            *cols = NULL;
+            return 0;
+        }
+        (*cols)[n++] = f;
+        p = e + 1;
+    }
+    return n;
+}
+
+/* ---- stats tcp ---- */
+
+struct tcp_run {
+    struct cs_tcpstats *st;
+    struct cs_tcpconn *rows;
+    size_t n, cap;
+    int oom;
+};
+
+static int
+tcp_packet(void *ctx, const struct cs_frame *f, const struct cs_packet *p,
+           const struct cs_flow_view *fv)
+{
+    (void)f;
+    struct tcp_run *run = ctx;
+    cs_tcpstats_packet(run->st, p, fv);
+    return 0;
+}
+
+static void
+tcp_evict(void *ctx, struct cs_flow *fl, enum cs_evict_reason why)
+{
+    (void)why;
+    struct tcp_run *run = ctx;
+    struct cs_tcpconn row;
+    if (!cs_tcpstats_end(run->st, fl, &row))
+        return;
+    if (run->n == run->cap) {
+        size_t cap = run->cap ? run->cap * 2 : 256;
+        struct cs_tcpconn *r = realloc(run->rows, cap * sizeof *r);
+        if (!r) {
+            run->oom = 1;
+            return;
+        }
+        run->rows = r;
+        run->cap = cap;
+    }
+    run->rows[run->n++] = row;
+}
+
+/* Sort keys: each row's value of the --sort field, computed once. */
+struct sort_key {
+    const struct cs_tcpconn *row;
+    int present;
+    long double num;
+    char *text;
+    size_t tlen;
+    int desc;
+};
+
+static int
+key_cmp(const void *a, const void *b)
+{
+    const struct sort_key *x = a, *y = b;
+    int c = 0;
+    if (x->present != y->present)
+        return x->present ? -1 : 1; /* absent values last, either direction */
+    if (x->present) {
+        if (x->text || y->text) {
+            size_t m = x->tlen < y->tlen ? x->tlen : y->tlen;
+            c = memcmp(x->text, y->text, m);
+            if (!c)
+                c = (x->tlen > y->tlen) - (x->tlen < y->tlen);
+        } else {
+            c = (x->num > y->num) - (x->num < y->num);
+        }
+        if (x->desc)
+            c = -c;
+    }
+    if (!c)
+        c = (x->row->conn > y->row->conn) - (x->row->conn < y->row->conn);
+    return c;
+}
+
+static int
+conn_cmp(const void *a, const void *b)
+{
+    const struct cs_tcpconn *x = a, *y = b;
+    return (x->conn > y->conn) - (x->conn < y->conn);
+}
+
+static struct cs_record
+conn_record(const struct cs_tcpconn *row, struct cs_frame *fr)
+{
+    memset(fr, 0, sizeof *fr);
+    fr->ordinal = row->first_ordinal;
+    fr->ts_ns = row->first_t;
+    fr->ts_digits = row->ts_digits;
+    struct cs_record r = {CS_REC_TCPCONN, fr, NULL, NULL, row, 0};
+    return r;
+}
+
+/* Orders rows by the --sort field (a leading '-' for descending) into *order. */
+static int
+sort_rows(const char *spec, const struct cs_tcpconn *rows, size_t n,
+          const struct cs_tcpconn ***order)
+{
+    int desc = spec[0] == '-';
+    const char *name = spec + desc;
+    const struct cs_field *f = cs_field_find(name, strlen(name), CS_REC_TCPCONN);
+    if (!f) {
+        fprintf(stderr, "cashark: --sort: unknown field '%s' for stats tcp\n"
+                        "Try 'cashark fields' for the list of fields.\n", name);
+        return CS_EXIT_USAGE;
+    }
+    struct sort_key *k = calloc(n ? n : 1, sizeof *k);
+    struct cs_out *s = cs_out_new_mem(64);
+    *order = calloc(n ? n : 1, sizeof **order);
+    if (!k || !s || !*order) {
+        free(k);
+        cs_out_free(s);
+        fputs("cashark: out of memory\n", stderr);
+        return CS_EXIT_INPUT;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct cs_frame fr;
+        struct cs_record r = conn_record(&rows[i], &fr);
+        struct cs_fieldctx ctx = {s, 0, 0};
+        struct cs_fval v;
+        cs_out_reset(s);
+        k[i].row = &rows[i];
+        k[i].desc = desc;
+        k[i].present = f->get(&ctx, &r, &v);
+        if (!k[i].present)
+            continue;
+        if (f->type != CS_FT_TIME && f->type != CS_FT_UINT && f->type != CS_FT_BIGUINT &&
+            f->type != CS_FT_INT && f->type != CS_FT_BIGINT) {
+            size_t len;
+            const char *t = cs_out_data(s, &len);
+            k[i].text = malloc(len + 1);
+            if (!k[i].text) {
+                rc = CS_EXIT_INPUT;
+                break;
+            }
+            memcpy(k[i].text, t, len);
+            k[i].tlen = len;
+        } else if (f->type == CS_FT_TIME) {
+            k[i].num = (long double)v.v.t.ns;
+        } else if (f->type == CS_FT_INT || f->type == CS_FT_BIGINT) {
+            k[i].num = (long double)v.v.i;
+        } else {
+            k[i].num = (long double)v.v.u;
+        }
+    }
+    if (rc == 0) {
+        qsort(k, n, sizeof *k, key_cmp);
+        for (size_t i = 0; i < n; i++)
+            (*order)[i] = k[i].row;
+    } else {
+        fputs("cashark: out of memory\n", stderr);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(k[i].text);
+    free(k);
+    cs_out_free(s);
+    return rc;
+}
+
+/* Where-filter, order and cut the rows, then print them. */
+static int
+tcp_output(const struct cs_cli *cli, struct cs_out *out, struct cs_where *where,
+           struct tcp_run *run)
+{
+    qsort(run->rows, run->n, sizeof *run->rows, conn_cmp);
+    if (cs_tcpstats_open_at_rst(run->rows, run->n) != 0)
+        return CS_EXIT_INPUT;
+    const struct cs_tcpconn **order = NULL;
+    int rc = 0;
+    if (cli->sort) {
+        rc = sort_rows(cli->sort, run->rows, run->n, &order);
+        if (rc)
+            return rc;
+    } else {
+        order = calloc(run->n ? run->n : 1, sizeof *order);
+        if (!order)
+            return CS_EXIT_INPUT;
+        for (size_t i = 0; i < run->n; i++)
+            order[i] = &run->rows[i];
+    }
+    struct cs_frame *frames = calloc(run->n ? run->n : 1, sizeof *frames);
+    struct cs_record *recs = calloc(run->n ? run->n : 1, sizeof *recs);
+    if (!frames || !recs) {
+        free(frames);
+        free(recs);
+        free(order);
+        return CS_EXIT_INPUT;
+    }
+    size_t nrec = 0;
+    for (size_t i = 0; i < run->n; i++) {
+        if (cli->first && nrec == cli->first)
+            break;
+        recs[nrec] = conn_record(order[i], &frames[nrec]);
+        if (where && !cs_where_match(where, &recs[nrec]))
+            continue;
+        nrec++;
+    }
+    char err[256];
+    if (cli->fmt.outfmt == CS_OUTFMT_TEXT && !cli->fmt.template_text) {
+        const struct cs_field **cols;
+        size_t ncols = cs_table_columns(cs_tcpstats_columns, CS_REC_TCPCONN, &cols, err,
+                                        sizeof err);
+        if (ncols)
+            cs_table_print(out, cols, ncols, recs, nrec);
+        free(cols);
+    } else {
+        struct cs_fmt_config cfg = cli->fmt;
+        cfg.hexdump = 0;
+        if (!cfg.template_text)
+            cfg.template_text = cs_tcpstats_columns;
+        struct cs_formatter *f = cs_fmt_new(&cfg, out, err, sizeof err);
+        if (f) {
+            cs_fmt_begin(f);
+            for (size_t i = 0; i < nrec && !cs_out_failed(out); i++)
+                cs_fmt_record(f, &recs[i]);
+            cs_fmt_free(f);
+        } else {
+            fprintf(stderr, "cashark: %s\nTry 'cashark fields' for the list of fields.\n", err);
+            rc = CS_EXIT_USAGE;
+        }
+    }
+    free(frames);
+    free(recs);
+    free(order);
+    return rc;
+}
+
+/* Checks --format and --sort before reading anything, so usage errors come first. */
+static int
+tcp_check_usage(const struct cs_cli *cli)
+{
+    char err[512];
+    if (cli->fmt.template_text) {
+        struct cs_out *o = cs_out_new_mem(64);
+        struct cs_formatter *f = o ? cs_fmt_new(&cli->fmt, o, err, sizeof err) : NULL;
+        cs_fmt_free(f);
+        cs_out_free(o);
+        if (!f) {
+            fprintf(stderr, "cashark: %s\nTry 'cashark fields' for the list of fields.\n", err);
+            return CS_EXIT_USAGE;
+        }
+    }
+    if (cli->sort) {
+        const char *name = cli->sort + (cli->sort[0] == '-');
+        if (!cs_field_find(name, strlen(name), CS_REC_TCPCONN)) {
+            fprintf(stderr,
+                    "cashark: --sort: unknown field '%s' for stats tcp\n"
+                    "Try 'cashark fields' for the list of fields.\n",
+                    name);
+            return CS_EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+/* Compiles --where; prints the usage error with a caret under the column. */
+static int
+compile_where(const char *text, struct cs_where **w)
+{
+    *w = NULL;
+    if (!text)
+        return 0;
+    char err[256];
+    size_t col = 0;
+    *w = cs_where_compile(text, err, sizeof err, &col);
+    if (*w)
+        return 0;
+    fprintf(stderr, "cashark: --where: %s (column %zu)\n  %s\n  %*s^\n", err, col, text,
+            (int)(col ? col - 1 : 0), "");
+    return CS_EXIT_USAGE;
+}
+
+static int
+stats_tcp(struct cs_cli *cli, struct cs_out *out)
+{
+    struct cs_where *where = NULL;
+    int rc = compile_where(cli->where, &where);
+    if (rc == 0)
+        rc = tcp_check_usage(cli);
+    if (rc)
+        return rc;
+    struct tcp_run run = {0};
+    run.st = cs_tcpstats_new(cli->flows.capacity ? cli->flows.capacity : 65536);
+    if (!run.st) {
+        cs_where_free(where);
+        fputs("cashark: out of memory\n", stderr);
+        return CS_EXIT_INPUT;
+    }
+    struct cs_pipeline pl;
+    rc = cs_pipeline_init(&pl, cli, out, tcp_packet, &run);
+    if (rc == 0) {
+        cs_flowtab_on_evict(pl.flows, tcp_evict, &run);
+        cs_pipeline_run(&pl);
+        if (run.oom) {
+            fputs("cashark: out of memory: some connections are missing\n", stderr);
+            pl.exit_code = CS_EXIT_INPUT;
+        }
+        int orc = tcp_output(cli, out, where, &run);
+        cs_out_flush(out);
+        rc = cs_pipeline_finish(&pl);
+        if (orc)
+            rc = orc;
+    }
+    cs_pipeline_free(&pl);
+    cs_tcpstats_free(run.st);
+    free(run.rows);
+    cs_where_free(where);
+    return rc;
+}
+
+/* ---- the kinds ---- */
+
+/* The CA and MPTCP statistics add their rows here. */
+static const struct {
+    const char *kind;
+    int (*run)(struct cs_cli *cli, struct cs_out *out);
+} stats_kinds[] = {
+    {"tcp", stats_tcp},
+};
+
+int
+cs_cmd_stats(struct cs_cli *cli, struct cs_out *out)
+{
+    size_t nk = sizeof stats_kinds / sizeof stats_kinds[0];
+    for (size_t i = 0; i < nk; i++)
+        if (strcmp(cli->stats_kind, stats_kinds[i].kind) == 0)
+            return stats_kinds[i].run(cli, out);
+    fprintf(stderr, "cashark: stats: unknown kind '%s' (kinds:", cli->stats_kind);
+    for (size_t i = 0; i < nk; i++)
+        fprintf(stderr, " %s", stats_kinds[i].kind);
+    fputs(")\nTry 'cashark --help' for more information.\n", stderr);
+    return CS_EXIT_USAGE;
+}

@@ -1,0 +1,26 @@
+/* commands.h: the subcommands beside the default one (stats, follow) and what they share. */
+#ifndef CASHARK_CLI_COMMANDS_H
+#define CASHARK_CLI_COMMANDS_H
+
+#include <stddef.h>
+
+#include "cli.h"
+
+#include "cashark/format.h"
+#include "cashark/record.h"
+
+/* `cashark stats KIND`: dispatches through the table of kinds in cmd_stats.c. */
+int cs_cmd_stats(struct cs_cli *cli, struct cs_out *out);
+/* `cashark follow CONN`. */
+int cs_cmd_follow(struct cs_cli *cli, struct cs_out *out);
+
+/* An aligned text table: a header line of the field names, then one line per record; numbers
+ * right-aligned, text left-aligned, absent values as "-". */
+void cs_table_print(struct cs_out *o, const struct cs_field *const *cols, size_t ncols,
+                    const struct cs_record *recs, size_t nrec);
+/* Resolves "<a> <b> ..." (a template of bare tokens) for records of kind into *cols (malloc'd).
+ * Returns the count, or 0 with a message in err when a name is unknown. */
+size_t cs_table_columns(const char *tpl, enum cs_record_kind kind, const struct cs_field ***cols,
+                        char *err, size_t errlen);
+
+#endif
