@@ -77,6 +77,8 @@ enum cs_ftype {
     CS_FT_BIGINT,  /* signed integer that may exceed 2^53: a JSON string of digits */
     CS_FT_TIME,    /* seconds with fixed decimals (from ns): a JSON number */
     CS_FT_TEXT,    /* text the getter writes to ctx->sink: a JSON string */
+    CS_FT_JSON,    /* a JSON value the getter writes to ctx->sink (an array): raw in JSON, text
+                    * elsewhere */
 };
 
 struct cs_fval {

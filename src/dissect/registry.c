@@ -1,10 +1,13 @@
 /* registry.c: the table of application dissectors and the calls that run them per packet. */
 #include "cashark/dissect.h"
 
+#include "cashark/ca.h"
+
 #include <stdlib.h>
 
 /* One row per dissector, in the order they see each packet. */
 static const struct cs_dissector_ops *const registry[] = {
+    &cs_ca_dissector,
     NULL,
 };
 

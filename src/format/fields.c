@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "cashark/ca.h"
 #include "cashark/tcpstats.h"
 #include "fmt_impl.h"
 #include "out_impl.h"
@@ -468,6 +469,7 @@ static const struct cs_field_table *const field_tables[] = {
     &packet_table,
     &cs_tcpstats_conn_fields,
     &cs_tcpstats_packet_fields,
+    &cs_ca_field_table,
     NULL,
 };
 
@@ -512,6 +514,7 @@ static const struct {
 } type_names[] = {
     {CS_FT_UINT, "uint"},     {CS_FT_INT, "int"},   {CS_FT_BIGUINT, "biguint"},
     {CS_FT_BIGINT, "bigint"}, {CS_FT_TIME, "time"}, {CS_FT_TEXT, "text"},
+    {CS_FT_JSON, "json"},
 };
 
 static const char *

@@ -166,6 +166,7 @@ put_number(struct cs_out *o, enum cs_ftype type, const struct cs_fval *v)
             cs_out_fixed(o, v->v.t.ns, v->v.t.digits);
             break;
         case CS_FT_TEXT:
+        case CS_FT_JSON:
             break;
     }
 }
@@ -372,6 +373,10 @@ json_record(struct cs_formatter *f, const struct cs_record *r)
             cs_out_putc_(o, '"');
             cs_out_json_text(o, s, len);
             cs_out_putc_(o, '"');
+        } else if (fl->type == CS_FT_JSON) {
+            size_t len;
+            const char *s = cs_out_data(f->scratch, &len);
+            cs_out_put_(o, s, len);
         } else if (fl->type == CS_FT_BIGUINT || fl->type == CS_FT_BIGINT) {
             cs_out_putc_(o, '"');
             put_number(o, fl->type, &v);
@@ -396,7 +401,7 @@ cells_record(struct cs_formatter *f, const struct cs_record *r)
         cs_out_reset(f->scratch);
         if (!get_value(f, fl, r, f->scratch, &v))
             continue;
-        if (fl->type == CS_FT_TEXT) {
+        if (fl->type == CS_FT_TEXT || fl->type == CS_FT_JSON) {
             size_t len;
             const char *s = cs_out_data(f->scratch, &len);
             if (csv)

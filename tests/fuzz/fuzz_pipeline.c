@@ -64,8 +64,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct cs_cursor fr = cs_cursor_sub_clip(&in, n, NULL);
         size_t len;
         const uint8_t *bytes = cs_cursor_span(&fr, &len);
+        ordinal++;
         struct cs_frame f = {
-            ++ordinal, (int64_t)ordinal * 1000000, 6, (uint32_t)len, (uint32_t)len, linktype, 0,
+            ordinal, (int64_t)ordinal * 1000000, 6, (uint32_t)len, (uint32_t)len, linktype, 0,
             bytes};
         struct cs_packet p;
         struct cs_flow_view v;

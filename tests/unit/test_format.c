@@ -1078,13 +1078,16 @@ test_fields_print(void **state)
 }
 
 /* A kind whose tables lack a field resolves it to NULL: CA records get `command` from the CA
- * table (not there yet), never the packet summary. */
+ * table, never the packet summary. */
 static void
 test_field_kinds(void **state)
 {
     (void)state;
     assert_non_null(cs_field_find("command", 7, CS_REC_PACKET));
-    assert_null(cs_field_find("command", 7, CS_REC_CA));
+    assert_non_null(cs_field_find("command", 7, CS_REC_CA));
+    assert_ptr_not_equal(cs_field_find("command", 7, CS_REC_CA),
+                         cs_field_find("command", 7, CS_REC_PACKET));
+    assert_null(cs_field_find("ca.cid", 6, CS_REC_PACKET));
     assert_non_null(cs_field_find("src", 3, CS_REC_CA));
     assert_null(cs_field_find("sr", 2, CS_REC_PACKET));
     assert_null(cs_field_find("srcx", 4, CS_REC_PACKET));
