@@ -220,21 +220,22 @@ payload_dump(struct cs_out *o, const struct cs_packet *p, int mode)
         return;
     if (mode == 'A') {
         /* tcpdump -A: printable ASCII as is, line breaks kept, the rest as '.' */
-        cs_out_str(o, "        ");
-        size_t col = 0;
+        int at_start = 1;
         while (cs_cursor_remaining(&c) > 0) {
             uint8_t b = cs_cursor_u8(&c);
+            if (at_start) {
+                cs_out_str(o, "        ");
+                at_start = 0;
+            }
             if (b == '\n') {
                 cs_out_end_record(o);
-                cs_out_str(o, "        ");
-                col = 0;
+                at_start = 1;
             } else if (b != '\r') {
                 cs_out_char(o, b >= 0x20 && b < 0x7f ? (char)b : '.');
-                col++;
             }
         }
-        (void)col;
-        cs_out_end_record(o);
+        if (!at_start)
+            cs_out_end_record(o);
         return;
     }
     uint32_t off = 0;
@@ -272,7 +273,7 @@ payload_dump(struct cs_out *o, const struct cs_packet *p, int mode)
 }
 
 /* One text line: "-->" or "    <--" then the columns at fixed widths. */
-static const int text_widths[] = {0, 5, 7, 11, 6, 11, 11, 6, 9, 0};
+static const int text_widths[] = {0, 5, 7, 12, 6, 11, 11, 6, 9, 0};
 
 static void
 text_header(struct follow_run *fr, const struct cs_flow *f)
@@ -295,8 +296,22 @@ text_header(struct follow_run *fr, const struct cs_flow *f)
     if (!f->client_known)
         cs_out_str(o, "  (client guessed: no SYN or SYN-ACK seen)");
     cs_out_end_record(o);
-    cs_out_str(o, "dir        pkt  frame      t_rel  flags        seq        ack    len      win  "
-                  "analysis");
+    static const char *const names[] = {"dir", "pkt", "frame", "t_rel", "flags",   "seq",
+                                        "ack", "len", "win",   "analysis"};
+    cs_out_str(o, "dir    ");
+    for (size_t c = 1; c < sizeof names / sizeof names[0]; c++) {
+        size_t n = strlen(names[c]), w = (size_t)text_widths[c];
+        if (c == 4 || c + 1 == sizeof names / sizeof names[0]) {
+            cs_out_str(o, "  ");
+            cs_out_str(o, names[c]);
+            if (c == 4)
+                cs_out_pad(o, w > n ? w - n : 0);
+        } else {
+            cs_out_char(o, ' ');
+            cs_out_pad(o, w > n ? w - n : 0);
+            cs_out_str(o, names[c]);
+        }
+    }
     cs_out_end_record(o);
 }
 
