@@ -137,8 +137,9 @@ void cs_fields_print(struct cs_out *o);
 /* tcpdump -n style text after the addresses: "TCP [S] seq 0 win 64240 len 0 options [...]",
  * "UDP len 32", "ICMP echo request id 7 seq 1", truncation " [|tcp]", " [malformed: ...]". */
 void cs_fmt_summary(struct cs_out *o, const struct cs_packet *p, const struct cs_flow_view *fv);
-/* The TCP option list as in the summary, without brackets: "mss 1460,sackOK,TS val 1 ecr 0". */
-void cs_fmt_tcp_opts(struct cs_out *o, const struct cs_tcp *t);
+/* The TCP option list as in the summary, without brackets: "mss 1460,sackOK,TS val 1 ecr 0";
+ * SACK edges relative like the ack number when the flow view has relative numbers. */
+void cs_fmt_tcp_opts(struct cs_out *o, const struct cs_tcp *t, const struct cs_flow_view *fv);
 /* scapy's flag letters in the fixed order F S R P A U E C N: "S", "SA", "PA", "FA", "RA". */
 void cs_fmt_tcp_flags(struct cs_out *o, uint16_t flags);
 

@@ -35,7 +35,8 @@ struct cs_cli {
     const char *iface;      /* -i */
     int list_ifaces;        /* -D */
     int snaplen;            /* -s */
-    const char *filter;     /* -f */
+    const char *filter;     /* -f, or the operands after -r/-i */
+    char *filter_buf;       /* the operands joined, when they are the filter */
     uint64_t max_packets;   /* -c (0: no limit) */
     int count_only;         /* --count */
     unsigned show;          /* --show */

@@ -14,6 +14,8 @@
 static const char usage_text[] =
     "Usage: cashark [OPTION]... [FILE]...\n"
     "  or:  cashark fields\n"
+    "  or:  cashark stats tcp [OPTION]... [FILE]...\n"
+    "  or:  cashark follow CONN [OPTION]... [FILE]...\n"
     "Decode packet captures and print one record per packet or message.\n"
     "\n"
     "With no FILE, or when FILE is -, read standard input (a pcap or pcapng stream,\n"
@@ -25,8 +27,11 @@ static const char usage_text[] =
     "  -i IFACE                 capture live on IFACE (needs root or CAP_NET_RAW)\n"
     "  -D                       list the interfaces -i accepts\n"
     "  -s N                     snapshot length for live capture (default 262144)\n"
-    "  -f EXPR                  BPF filter (pcap-filter(7) syntax) on files, stdin and live\n"
-    "  -c N                     stop after N packets that pass the filter\n"
+    "  -f EXPR                  BPF filter (pcap-filter(7) syntax) on files, stdin and live;\n"
+    "                           as with tcpdump, after -r FILE or -i IFACE the remaining\n"
+    "                           words are the filter: cashark -r f.pcap tcp port 80\n"
+    "  -c N                     stop after N packets that pass the filter (-f; --show\n"
+    "                           only chooses what is printed)\n"
     "\n"
     "Output:\n"
     "  -T text|json|csv|tsv     record format (default text); json is JSON Lines, csv and\n"
@@ -57,6 +62,28 @@ static const char usage_text[] =
     "      --ca-max-elements N  array elements shown before summarising (default 10)\n"
     "  One line per CA message in caproto-shark's layout; --show ca prints CA messages only.\n"
     "\n"
+    ;
+
+/* The rest of --help (C11 guarantees string literals of 4095 bytes only). */
+static const char usage_text_more[] =
+    "Statistics, the conversation view and filters:\n"
+    "  stats tcp                one row per TCP connection: packets, bytes, retransmissions\n"
+    "                           (tcptrace's rule), out-of-order, dup ACKs, zero windows and\n"
+    "                           probes, keep-alives, windows, handshake times (hs_first,\n"
+    "                           hs_last, hs_ack), who reset or closed, Zeek's state and\n"
+    "                           history; an aligned table, or -T csv|tsv|json, or --format\n"
+    "  follow CONN              one TCP connection packet by packet (arrow, number, time\n"
+    "                           since its first packet, flags, relative seq/ack, length,\n"
+    "                           window, analysis), then its stats row; CONN is a conn\n"
+    "                           number or a.b.c.d:p-e.f.g.h:q ([v6]:p); -A or -x/-X add\n"
+    "                           each payload as ASCII or hex\n"
+    "      --where EXPR         keep records matching EXPR (stats rows and packets alike):\n"
+    "                           field = != < <= > >= value, &&, ||, !, (); values are\n"
+    "                           numbers with units (300ms, 1.5s, 10k, 64Ki), \"strings\",\n"
+    "                           addresses and a:p; a missing field compares false\n"
+    "      --sort FIELD         stats: order rows by FIELD (-FIELD descending; default conn)\n"
+    "      --first N            stats: print only the first N rows\n"
+    "\n"
     "Flow tracking:\n"
     "      --flows N            track at most N flows at once (default 65536)\n"
     "      --reassembly-cap B   out-of-order bytes buffered per direction (default 1Mi);\n"
@@ -76,6 +103,10 @@ static const char usage_text[] =
     "  tcpdump -U -w - | cashark\n"
     "  cashark --format '<src>><dst> <command>' capture.pcap\n"
     "  cashark -T csv -f 'tcp port 5064' capture.pcapng > packets.csv\n"
+    "  cashark stats tcp --where 'hs_first > 300ms' --first 1 big.pcap\n"
+    "  cashark stats tcp --where 'rst_by = \"client\"' --format '<conn> <client> <open_at_rst>' "
+    "x.pcap\n"
+    "  cashark follow 10.0.0.1:40000-10.0.0.2:80 -A x.pcap\n"
     "\n"
     "Full documentation: man cashark\n";
 
@@ -289,6 +320,7 @@ cs_cli_parse(struct cs_cli *cli, int argc, char **argv)
         switch (c) {
             case 'h':
                 fputs(usage_text, stdout);
+                fputs(usage_text_more, stdout);
                 return -1;
             case 'V':
                 print_version();
@@ -431,6 +463,29 @@ cs_cli_parse(struct cs_cli *cli, int argc, char **argv)
             t_count = 5;
         cli->fmt.time = (enum cs_timefmt)t_count_modes[t_count];
     }
+    if ((cli->n_inputs || cli->iface) && optind < argc) {
+        /* tcpdump's habit: with -r or -i, the operands are the filter expression. */
+        if (cli->filter)
+            return usage_error("give the filter either with -f or after the options, not both",
+                               NULL);
+        size_t len = 1;
+        for (int i = optind; i < argc; i++)
+            len += strlen(argv[i]) + 1;
+        cli->filter_buf = malloc(len);
+        if (!cli->filter_buf)
+            return usage_error("out of memory", NULL);
+        size_t at = 0;
+        for (int i = optind; i < argc; i++) {
+            size_t n = strlen(argv[i]);
+            if (at)
+                cli->filter_buf[at++] = ' ';
+            memcpy(cli->filter_buf + at, argv[i], n);
+            at += n;
+        }
+        cli->filter_buf[at] = '\0';
+        cli->filter = cli->filter_buf;
+        optind = argc;
+    }
     for (int i = optind; i < argc; i++) {
         if (!cs_cli_add_input(cli, argv[i]))
             return CS_EXIT_USAGE;
@@ -447,4 +502,6 @@ cs_cli_free(struct cs_cli *cli)
 {
     free(cli->inputs);
     cli->inputs = NULL;
+    free(cli->filter_buf);
+    cli->filter_buf = NULL;
 }

@@ -41,6 +41,15 @@ handle_frame(struct cs_pipeline *r, struct cs_frame *f, const char *name)
     r->n.packets++;
     if (r->bpf) {
         int m = cs_bpf_match(r->bpf, f);
+        if (m == CS_BPF_UNSUPPORTED && r->rd && cs_reader_format(r->rd) == CS_CAPFMT_PCAP) {
+            /* One link type for the whole file: the filter can select nothing in it (tcpdump
+             * refuses it too). In a pcapng file other interfaces may still match. */
+            const char *why = cs_bpf_link_error(r->bpf, f->linktype);
+            fprintf(stderr, "cashark: %s: invalid filter for link type %u%s%s\n", name, f->linktype,
+                    why && *why ? ": " : "", why ? why : "");
+            r->exit_code = CS_EXIT_USAGE;
+            return 1;
+        }
         if (m == CS_BPF_UNSUPPORTED) {
             if (!seen_before(r->bpf_warned_links, &r->n_bpf_warned, 16, f->linktype))
                 fprintf(stderr,
@@ -207,7 +216,7 @@ open_dumper(struct cs_pipeline *r)
     }
     r->dumper = cs_dumper_open(r->cli->write_path, fmt, (uint32_t)r->cli->snaplen, err, sizeof err);
     if (!r->dumper) {
-        fprintf(stderr, "cashark: %s: %s\n", r->cli->write_path, err);
+        fprintf(stderr, "cashark: cannot write %s: %s\n", r->cli->write_path, err);
         return 0;
     }
     return 1;
@@ -223,11 +232,17 @@ cs_pipeline_init(struct cs_pipeline *pl, const struct cs_cli *cli, struct cs_out
     pl->on_packet = on_packet;
     pl->ctx = ctx;
     char err[512];
-    if (cli->filter && !cli->iface) {
+    if (cli->filter) {
+        /* Checked here for live capture too (where the kernel then applies it), so a bad
+         * expression is the same usage error everywhere. */
         pl->bpf = cs_bpf_new(cli->filter, err, sizeof err);
         if (!pl->bpf) {
             fprintf(stderr, "cashark: invalid filter: %s\n", err);
             return CS_EXIT_USAGE;
+        }
+        if (cli->iface) {
+            cs_bpf_free(pl->bpf);
+            pl->bpf = NULL;
         }
     }
     pl->flows = cs_flowtab_new(&cli->flows);

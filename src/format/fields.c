@@ -340,7 +340,7 @@ get_tcp_opts(const struct cs_fieldctx *c, const struct cs_record *r, struct cs_f
     const struct cs_tcp *t = tcp_of(r);
     if (!t || !t->n_opts)
         return 0;
-    cs_fmt_tcp_opts(c->sink, t);
+    cs_fmt_tcp_opts(c->sink, t, r->fv);
     return 1;
 }
 

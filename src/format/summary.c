@@ -302,8 +302,11 @@ opt_tfo(struct cs_out *o, const struct cs_tcp *t, const struct cs_tcp_opt *op)
 }
 
 void
-cs_fmt_tcp_opts(struct cs_out *o, const struct cs_tcp *t)
+cs_fmt_tcp_opts(struct cs_out *o, const struct cs_tcp *t, const struct cs_flow_view *fv)
 {
+    /* SACK edges are in the ack number's space: shown relative to the same base. */
+    uint32_t sack_base =
+        fv && fv->flow && fv->rel_ok && (t->flags & CS_TH_ACK) ? t->ack - fv->rel_ack : 0;
     unsigned n = t->n_opts < CS_MAX_TCP_OPTS ? t->n_opts : CS_MAX_TCP_OPTS;
     for (unsigned i = 0; i < n; i++) {
         const struct cs_tcp_opt *op = &t->opts[i];
@@ -328,9 +331,9 @@ cs_fmt_tcp_opts(struct cs_out *o, const struct cs_tcp *t)
             cs_out_putc_(o, ' ');
             for (unsigned k = 0; k < ns; k++) {
                 cs_out_putc_(o, '{');
-                cs_out_u32_(o, t->sack[k][0]);
+                cs_out_u32_(o, t->sack[k][0] - sack_base);
                 cs_out_putc_(o, ':');
-                cs_out_u32_(o, t->sack[k][1]);
+                cs_out_u32_(o, t->sack[k][1] - sack_base);
                 cs_out_putc_(o, '}');
             }
         } else if (op->kind == CS_TCPOPT_TS && op->len == 10 && t->has_ts) {
@@ -375,7 +378,7 @@ tcp_summary(struct cs_out *o, const struct cs_packet *p, const struct cs_flow_vi
     cs_out_u32_(o, t->payload_len);
     if (t->n_opts) {
         CS_OUT_LIT(o, " options [");
-        cs_fmt_tcp_opts(o, t);
+        cs_fmt_tcp_opts(o, t, fv);
         cs_out_putc_(o, ']');
     }
 }
