@@ -21,17 +21,17 @@
 
 /* One direction of a summary row: c2s (index 0) or s2c (index 1). */
 struct cs_tcpconn_dir {
-    uint64_t pkts;          /* packets sent */
-    uint64_t bytes;         /* payload bytes, retransmissions included */
-    uint64_t unique_bytes;  /* payload bytes never seen before in this direction */
-    uint64_t retrans_pkts;  /* segments carrying bytes already seen (SYN and FIN count 1) */
-    uint64_t retrans_bytes; /* the bytes already seen */
-    uint32_t ooo_pkts;      /* segments with new bytes below the highest seen */
-    uint32_t dupack;        /* tshark's duplicate ACK rule */
-    uint32_t zero_win;      /* window-0 advertisements (no SYN/FIN/RST) */
-    uint32_t zwp;           /* zero-window probes, Linux style (len 0 at next - 1) included */
-    uint32_t keepalive;     /* len 0 or 1 at next - 1 while the peer's window is open */
-    uint32_t rst, fin;      /* packets with RST, with FIN */
+    uint64_t pkts;             /* packets sent */
+    uint64_t bytes;            /* payload bytes, retransmissions included */
+    uint64_t unique_bytes;     /* payload bytes never seen before in this direction */
+    uint64_t retrans_pkts;     /* segments carrying bytes already seen (SYN and FIN count 1) */
+    uint64_t retrans_bytes;    /* the bytes already seen */
+    uint32_t ooo_pkts;         /* segments with new bytes below the highest seen */
+    uint32_t dupack;           /* tshark's duplicate ACK rule */
+    uint32_t zero_win;         /* window-0 advertisements (no SYN/FIN/RST) */
+    uint32_t zwp;              /* zero-window probes, Linux style (len 0 at next - 1) included */
+    uint32_t keepalive;        /* len 0 or 1 at next - 1 while the peer's window is open */
+    uint32_t rst, fin;         /* packets with RST, with FIN */
     uint32_t win_min, win_max; /* window over non-SYN packets, scaled when the scale is known */
     int32_t scale;             /* window multiplier; -1 unknown (no handshake), -2 not used */
     uint16_t mss;              /* MSS option of the SYN, 0 when none */

@@ -40,24 +40,24 @@ struct dstate {
     uint8_t base_set;
     uint8_t win_seen, ack_seen;
     uint8_t niv;
-    uint8_t once;              /* history letters a, d, q recorded (bits 0..2) */
-    uint8_t hist_set;          /* bit per H_*: hist_seq holds a value */
-    uint16_t last_win;         /* raw window of the last packet */
-    uint32_t last_ack;         /* raw ack of the last packet with ACK */
-    uint32_t hist_seq[H__N];   /* seq of the last s, h, f, r letter */
-    uint32_t n_t, n_w, n_g;    /* events for the logarithmic letters */
-    int64_t hi;                /* highest end offset seen */
-    struct ival iv[NIV];       /* ranges seen, sorted, disjoint, not adjacent */
+    uint8_t once;            /* history letters a, d, q recorded (bits 0..2) */
+    uint8_t hist_set;        /* bit per H_*: hist_seq holds a value */
+    uint16_t last_win;       /* raw window of the last packet */
+    uint32_t last_ack;       /* raw ack of the last packet with ACK */
+    uint32_t hist_seq[H__N]; /* seq of the last s, h, f, r letter */
+    uint32_t n_t, n_w, n_g;  /* events for the logarithmic letters */
+    int64_t hi;              /* highest end offset seen */
+    struct ival iv[NIV];     /* ranges seen, sorted, disjoint, not adjacent */
 };
 
 struct entry {
     struct cs_tcpconn row;
     struct dstate d[2];
     uint32_t synack_seq;
-    uint8_t flipped;       /* the first packet came from the server */
-    uint8_t c_acked;       /* the client sent an ACK after the SYN-ACK */
-    uint8_t sent_syn[2];   /* SYN without ACK (0) / SYN-ACK (1) sent by this direction */
-    uint8_t hlen;          /* history letters so far */
+    uint8_t flipped;     /* the first packet came from the server */
+    uint8_t c_acked;     /* the client sent an ACK after the SYN-ACK */
+    uint8_t sent_syn[2]; /* SYN without ACK (0) / SYN-ACK (1) sent by this direction */
+    uint8_t hlen;        /* history letters so far */
     struct entry *next_free;
 };
 
@@ -405,8 +405,7 @@ cs_tcpstats_packet(struct cs_tcpstats *s, const struct cs_packet *p, const struc
     int peer_win0 = peer->win_seen && peer->last_win == 0;
     /* tshark's duplicate ACK, tested against the state before this packet */
     if (!len && (fl & CS_TH_ACK) && !(fl & (CS_TH_SYN | CS_TH_FIN | CS_TH_RST)) && d->ack_seen &&
-        th->ack == d->last_ack && d->niv &&
-        (uint32_t)(th->seq - d->base) == (uint32_t)d->hi &&
+        th->ack == d->last_ack && d->niv && (uint32_t)(th->seq - d->base) == (uint32_t)d->hi &&
         th->win != 0 && (th->win == d->last_win || th->n_sack)) {
         o->dupack++;
         labels |= CS_TCPA_DUPACK;
@@ -573,8 +572,8 @@ cs_tcpstats_open_at_rst(struct cs_tcpconn *rows, size_t n)
     return 0;
 }
 
-static const char *const label_names[] = {"retrans",  "ooo", "dupack",   "zero_win",
-                                          "zwp",      "keepalive", "gap"};
+static const char *const label_names[] = {"retrans", "ooo",       "dupack", "zero_win",
+                                          "zwp",     "keepalive", "gap"};
 
 void
 cs_tcpstats_labels(struct cs_out *o, unsigned labels)

@@ -271,7 +271,7 @@ DIR_FN(scale)
 DIR_FN(mss)
 
 #define DIR_ROWS(d, p)                                                                             \
-    {p "pkts", CS_FT_UINT, "packets sent " p, get_pkts_##d},                                    \
+    {p "pkts", CS_FT_UINT, "packets sent " p, get_pkts_##d},                                       \
         {p "bytes", CS_FT_UINT, "payload bytes, retransmissions included", get_bytes_##d},         \
         {p "unique_bytes", CS_FT_UINT, "payload bytes never seen before in that direction",        \
          get_unique_bytes_##d},                                                                    \
@@ -293,7 +293,9 @@ DIR_FN(mss)
          get_scale_##d},                                                                           \
         {p "mss", CS_FT_UINT, "MSS option of the SYN", get_mss_##d},                               \
         {p "rst", CS_FT_UINT, "packets with RST", get_rst_##d},                                    \
-        {p "fin", CS_FT_UINT, "packets with FIN", get_fin_##d}
+    {                                                                                              \
+        p "fin", CS_FT_UINT, "packets with FIN", get_fin_##d                                       \
+    }
 
 static const struct cs_field conn_fields[] = {
     {"conn", CS_FT_INT, "TCP connection number from 0, in order of first packet", get_conn},
@@ -332,13 +334,14 @@ const struct cs_field_table cs_tcpstats_conn_fields = {CS_KIND_BIT(CS_REC_TCPCON
 
 #define DIR_TOKS(p)                                                                                \
     "<" p "pkts> <" p "bytes> <" p "unique_bytes> <" p "retrans_pkts> <" p "retrans_bytes> <" p    \
-    "ooo_pkts> <" p "dupack> <" p "zero_win> <" p "zwp> <" p "keepalive> <" p "win_min> <" p      \
+    "ooo_pkts> <" p "dupack> <" p "zero_win> <" p "zwp> <" p "keepalive> <" p "win_min> <" p       \
     "win_max> <" p "scale> <" p "mss> <" p "rst> <" p "fin> "
 
 const char cs_tcpstats_columns[] =
     "<conn> <client> <server> <ipv> <vlan> <client_known> <first_t> <last_t> <duration> <syn_t> "
-    "<syn_n> <synack_t> <hs_first> <hs_last> <hs_ack> " DIR_TOKS("c2s_") DIR_TOKS("s2c_")
-    "<rst_by> <fin_by> <state> <history> <rst_t> <open_at_rst> <open_at_rst_other_servers>";
+    "<syn_n> <synack_t> <hs_first> <hs_last> <hs_ack> " DIR_TOKS("c2s_")
+        DIR_TOKS("s2c_") "<rst_by> <fin_by> <state> <history> <rst_t> <open_at_rst> "
+                         "<open_at_rst_other_servers>";
 
 /* ---- packet fields ---- */
 
@@ -385,14 +388,11 @@ get_pkt_analysis(const struct cs_fieldctx *c, const struct cs_record *r, struct 
 }
 
 static const struct cs_field packet_fields[] = {
-    {"tcp.reltime", CS_FT_TIME, "seconds since the TCP connection's first packet",
-     get_pkt_reltime},
+    {"tcp.reltime", CS_FT_TIME, "seconds since the TCP connection's first packet", get_pkt_reltime},
     {"tcp.pkt", CS_FT_UINT, "packet number within the TCP connection, from 1", get_pkt_index},
     {"tcp.analysis", CS_FT_TEXT,
-     "retrans, ooo, dupack, zero_win, zwp, keepalive, gap (see stats tcp)",
-     get_pkt_analysis},
+     "retrans, ooo, dupack, zero_win, zwp, keepalive, gap (see stats tcp)", get_pkt_analysis},
     {NULL, CS_FT_UINT, NULL, NULL},
 };
 
-const struct cs_field_table cs_tcpstats_packet_fields = {CS_KIND_BIT(CS_REC_TCPPKT),
-                                                         packet_fields};
+const struct cs_field_table cs_tcpstats_packet_fields = {CS_KIND_BIT(CS_REC_TCPPKT), packet_fields};

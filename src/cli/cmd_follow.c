@@ -185,8 +185,7 @@ parse_target(const char *s, struct target *t)
     if (!dash)
         return 0;
     return parse_endpoint(s, (size_t)(dash - s), &t->a, &t->pa) &&
-           parse_endpoint(dash + 1, strlen(dash + 1), &t->b, &t->pb) &&
-           t->a.family == t->b.family;
+           parse_endpoint(dash + 1, strlen(dash + 1), &t->b, &t->pb) && t->a.family == t->b.family;
 }
 
 static int
@@ -296,8 +295,8 @@ text_header(struct follow_run *fr, const struct cs_flow *f)
     if (!f->client_known)
         cs_out_str(o, "  (client guessed: no SYN or SYN-ACK seen)");
     cs_out_end_record(o);
-    static const char *const names[] = {"dir", "pkt", "frame", "t_rel", "flags",   "seq",
-                                        "ack", "len", "win",   "analysis"};
+    static const char *const names[] = {"dir", "pkt", "frame", "t_rel", "flags",
+                                        "seq", "ack", "len",   "win",   "analysis"};
     cs_out_str(o, "dir    ");
     for (size_t c = 1; c < sizeof names / sizeof names[0]; c++) {
         size_t n = strlen(names[c]), w = (size_t)text_widths[c];

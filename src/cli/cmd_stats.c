@@ -238,8 +238,10 @@ sort_rows(const char *spec, const struct cs_tcpconn *rows, size_t n,
     const char *name = spec + desc;
     const struct cs_field *f = cs_field_find(name, strlen(name), CS_REC_TCPCONN);
     if (!f) {
-        fprintf(stderr, "cashark: --sort: unknown field '%s' for stats tcp\n"
-                        "Try 'cashark fields' for the list of fields.\n", name);
+        fprintf(stderr,
+                "cashark: --sort: unknown field '%s' for stats tcp\n"
+                "Try 'cashark fields' for the list of fields.\n",
+                name);
         return CS_EXIT_USAGE;
     }
     struct sort_key *k = calloc(n ? n : 1, sizeof *k);
@@ -337,8 +339,8 @@ tcp_output(const struct cs_cli *cli, struct cs_out *out, struct cs_where *where,
     char err[256];
     if (cli->fmt.outfmt == CS_OUTFMT_TEXT && !cli->fmt.template_text) {
         const struct cs_field **cols;
-        size_t ncols = cs_table_columns(cs_tcpstats_columns, CS_REC_TCPCONN, &cols, err,
-                                        sizeof err);
+        size_t ncols =
+            cs_table_columns(cs_tcpstats_columns, CS_REC_TCPCONN, &cols, err, sizeof err);
         if (ncols)
             cs_table_print(out, cols, ncols, recs, nrec);
         free(cols);

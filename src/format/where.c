@@ -21,10 +21,10 @@ struct node {
     const struct cs_field *by_kind[CS_REC__COUNT];
     const char *str; /* the literal's text (strings unquoted), in the pool */
     size_t slen;
-    int is_num;       /* the literal reads as a number */
-    int time_unit;    /* ... with a time unit */
-    long double num;  /* its value (times in seconds) */
-    int64_t num_ns;   /* its value in ns, for time fields */
+    int is_num;      /* the literal reads as a number */
+    int time_unit;   /* ... with a time unit */
+    long double num; /* its value (times in seconds) */
+    int64_t num_ns;  /* its value in ns, for time fields */
 };
 
 struct cs_where {
@@ -162,9 +162,9 @@ static const struct {
     long double mult;
     int time;
 } units[] = {
-    {"ns", 1e-9L, 1},       {"us", 1e-6L, 1},       {"ms", 1e-3L, 1},         {"s", 1, 1},
-    {"min", 60, 1},         {"h", 3600, 1},         {"k", 1e3L, 0},           {"M", 1e6L, 0},
-    {"G", 1e9L, 0},         {"Ki", 1024.0L, 0},     {"Mi", 1048576.0L, 0},    {"Gi", 1073741824.0L, 0},
+    {"ns", 1e-9L, 1}, {"us", 1e-6L, 1},   {"ms", 1e-3L, 1},      {"s", 1, 1},
+    {"min", 60, 1},   {"h", 3600, 1},     {"k", 1e3L, 0},        {"M", 1e6L, 0},
+    {"G", 1e9L, 0},   {"Ki", 1024.0L, 0}, {"Mi", 1048576.0L, 0}, {"Gi", 1073741824.0L, 0},
 };
 
 /* "300ms", "1.5s", "10k", "-2", "64Ki": 1 with *v (and *time) when s..n is a number. */
@@ -213,8 +213,9 @@ static int
 parse_cmp(struct lexer *lx)
 {
     if (lx->t != T_WORD) {
-        fail(lx, lx->start, lx->t == T_END ? "expected a field name at the end" : "expected a field name",
-             NULL, 0);
+        fail(lx, lx->start,
+             lx->t == T_END ? "expected a field name at the end" : "expected a field name", NULL,
+             0);
         return -1;
     }
     const char *name = lx->s + lx->start;

@@ -13,8 +13,8 @@
 #include "cashark/tcpstats.h"
 #include "flow_fixture.h"
 
-#define C2S 0
-#define S2C 1
+#define C2S    0
+#define S2C    1
 #define MAXSEG 16
 
 /* One segment: direction, flags, seq and ack relative to the ISNs of the scenario (the
@@ -47,7 +47,8 @@ struct scenario {
 /* ISNs near 2^32 in the last scenarios: every offset below crosses the wrap. */
 static const struct scenario scenarios[] = {
     {"clean: handshake, one request and reply, FIN both ways",
-     1000, 5000,
+     1000,
+     5000,
      {{C2S, S, 0, 0, 0, 64240, 0},
       {S2C, SA, 0, 1, 0, 65160, 10},
       {C2S, A, 1, 1, 0, 502, 11},
@@ -59,10 +60,10 @@ static const struct scenario scenarios[] = {
       {S2C, FA, 301, 102, 0, 509, 30},
       {C2S, A, 102, 302, 0, 502, 31}},
      10,
-     {{0, 0}, {0, 0}, {100, 300}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, "SF", "ShADadFf",
-      "-"}},
+     {{0, 0}, {0, 0}, {100, 300}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, "SF", "ShADadFf", "-"}},
     {"data retransmitted: 100 bytes sent twice (tcptrace counts 1 packet, 100 bytes)",
-     1000, 5000,
+     1000,
+     5000,
      {{C2S, S, 0, 0, 0, 64240, 0},
       {S2C, SA, 0, 1, 0, 65160, 10},
       {C2S, A, 1, 1, 0, 502, 11},
@@ -72,7 +73,8 @@ static const struct scenario scenarios[] = {
      6,
      {{1, 0}, {100, 0}, {100, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, "S1", "ShADTa", "-"}},
     {"partial overlap: bytes 51..150 after 1..100: 50 bytes retransmitted, 50 new",
-     1000, 5000,
+     1000,
+     5000,
      {{C2S, S, 0, 0, 0, 64240, 0},
       {S2C, SA, 0, 1, 0, 65160, 10},
       {C2S, PA, 1, 1, 100, 502, 12},
@@ -80,7 +82,8 @@ static const struct scenario scenarios[] = {
      4,
      {{1, 0}, {50, 0}, {150, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, "S1", "ShD", "-"}},
     {"out of order: 101..200 before 1..100 (a gap filled: new bytes below the highest)",
-     1000, 5000,
+     1000,
+     5000,
      {{C2S, S, 0, 0, 0, 64240, 0},
       {S2C, SA, 0, 1, 0, 65160, 10},
       {C2S, A, 1, 1, 0, 502, 11},
@@ -89,7 +92,8 @@ static const struct scenario scenarios[] = {
      5,
      {{0, 0}, {0, 0}, {200, 0}, {1, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, "S1", "ShADGT", "-"}},
     {"SYN sent 4 times, no answer: 3 retransmissions of 1 byte each (refused.pcap conn 3)",
-     1000, 5000,
+     1000,
+     5000,
      {{C2S, S, 0, 0, 0, 64240, 0},
       {C2S, S, 0, 0, 0, 64240, 1000},
       {C2S, S, 0, 0, 0, 64240, 2000},
@@ -97,12 +101,14 @@ static const struct scenario scenarios[] = {
      4,
      {{3, 0}, {3, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, "S0", "S", "-"}},
     {"refused: SYN answered by RST-ACK",
-     1000, 0,
+     1000,
+     0,
      {{C2S, S, 0, 0, 0, 64240, 0}, {S2C, RA, 0, 1, 0, 0, 1}},
      2,
      {{0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, "REJ", "Sr", "server"}},
     {"client abort: RST after data",
-     1000, 5000,
+     1000,
+     5000,
      {{C2S, S, 0, 0, 0, 64240, 0},
       {S2C, SA, 0, 1, 0, 65160, 10},
       {C2S, A, 1, 1, 0, 502, 11},
@@ -110,10 +116,20 @@ static const struct scenario scenarios[] = {
       {S2C, PA, 1, 11, 20, 509, 20},
       {C2S, RA, 11, 21, 0, 0, 30}},
      6,
-     {{0, 0}, {0, 0}, {10, 20}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, "RSTO", "ShADdR",
+     {{0, 0},
+      {0, 0},
+      {10, 20},
+      {0, 0},
+      {0, 0},
+      {0, 0},
+      {0, 0},
+      {0, 0},
+      "RSTO",
+      "ShADdR",
       "client"}},
     {"zero window: the server's window closes, the client probes Linux-style (len 0 at next-1)",
-     1000, 5000,
+     1000,
+     5000,
      {{C2S, S, 0, 0, 0, 64240, 0},
       {S2C, SA, 0, 1, 0, 4096, 10},
       {C2S, A, 1, 1, 0, 502, 11},
@@ -126,7 +142,8 @@ static const struct scenario scenarios[] = {
      9,
      {{0, 0}, {0, 0}, {1500, 0}, {0, 0}, {0, 0}, {0, 2}, {1, 0}, {0, 0}, "S1", "ShADaw", "-"}},
     {"keep-alive: len 0 at next-1 while the window is open; then a duplicate ACK",
-     1000, 5000,
+     1000,
+     5000,
      {{C2S, S, 0, 0, 0, 64240, 0},
       {S2C, SA, 0, 1, 0, 65160, 10},
       {C2S, A, 1, 1, 0, 502, 11},
@@ -136,7 +153,8 @@ static const struct scenario scenarios[] = {
      6,
      {{0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 1}, {0, 0}, {0, 0}, {1, 0}, "S1", "ShAa", "-"}},
     {"wraparound: client ISN 2^32 - 100, 300 bytes across the wrap, the second half resent",
-     0xffffff9cu, 0xfffffff0u,
+     0xffffff9cu,
+     0xfffffff0u,
      {{C2S, S, 0, 0, 0, 64240, 0},
       {S2C, SA, 0, 1, 0, 65160, 10},
       {C2S, A, 1, 1, 0, 502, 11},
@@ -146,10 +164,10 @@ static const struct scenario scenarios[] = {
       {S2C, PA, 1, 301, 50, 509, 301},
       {S2C, PA, 1, 301, 50, 509, 302}},
      8,
-     {{1, 1}, {150, 50}, {300, 50}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, "S1", "ShADTdt",
-      "-"}},
+     {{1, 1}, {150, 50}, {300, 50}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, "S1", "ShADTdt", "-"}},
     {"midstream: no handshake, data both ways",
-     77777, 88888,
+     77777,
+     88888,
      {{C2S, PA, 1, 1, 100, 502, 0}, {S2C, PA, 1, 101, 100, 509, 1}, {C2S, A, 101, 101, 0, 502, 2}},
      3,
      {{0, 0}, {0, 0}, {100, 100}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, "OTH", "DdA", "-"}},
@@ -238,23 +256,24 @@ test_handshake_times(void **state)
 {
     (void)state;
     /* SYN at 0, 1000, 2000 ms; SYN-ACK at 2004 ms; its ACK at 2005 ms */
-    const struct scenario sc = {"",
-                                1,
-                                2,
-                                {{C2S, S, 0, 0, 0, 64240, 0},
-                                 {C2S, S, 0, 0, 0, 64240, 1000},
-                                 {C2S, S, 0, 0, 0, 64240, 2000},
-                                 {S2C, SA, 0, 1, 0, 65160, 2004},
-                                 {C2S, A, 1, 1, 0, 502, 2005}},
-                                5,
-                                {{0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, "", "", ""}};
+    const struct scenario sc = {
+        "",
+        1,
+        2,
+        {{C2S, S, 0, 0, 0, 64240, 0},
+         {C2S, S, 0, 0, 0, 64240, 1000},
+         {C2S, S, 0, 0, 0, 64240, 2000},
+         {S2C, SA, 0, 1, 0, 65160, 2004},
+         {C2S, A, 1, 1, 0, 502, 2005}},
+        5,
+        {{0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, "", "", ""}};
     struct cs_tcpconn r = run_scenario(&sc);
     assert_int_equal(r.syn_n, 3);
     assert_true(r.has_syn && r.has_synack && r.has_hs_ack);
-    assert_int_equal(r.synack_t - r.syn_t, 2004 * MS);      /* hs_first */
-    assert_int_equal(r.synack_t - r.last_syn_t, 4 * MS);    /* hs_last */
-    assert_int_equal(r.hs_ack_t - r.synack_t, 1 * MS);      /* hs_ack */
-    assert_int_equal(r.last_t - r.first_t, 2005 * MS);      /* duration */
+    assert_int_equal(r.synack_t - r.syn_t, 2004 * MS);   /* hs_first */
+    assert_int_equal(r.synack_t - r.last_syn_t, 4 * MS); /* hs_last */
+    assert_int_equal(r.hs_ack_t - r.synack_t, 1 * MS);   /* hs_ack */
+    assert_int_equal(r.last_t - r.first_t, 2005 * MS);   /* duration */
     assert_int_equal(r.d[C2S].scale, -2); /* handshake seen, no window-scale options */
     assert_int_equal(r.d[C2S].retrans_pkts, 2);
 }

@@ -53,8 +53,8 @@ static const struct vec matches[] = {
     {"hs_first >= 354574us", 1},
     {"hs_first < 354574us", 0},
     {"hs_first = 354.574ms", 1},
-    {"c2s_bytes > 64Ki", 1},     /* 70000 > 65536 */
-    {"c2s_bytes > 70k", 0},      /* 70000 is not > 70,000 */
+    {"c2s_bytes > 64Ki", 1}, /* 70000 > 65536 */
+    {"c2s_bytes > 70k", 0},  /* 70000 is not > 70,000 */
     {"c2s_bytes >= 70k", 1},
     {"c2s_bytes != 70000", 0},
     {"syn_n == 3 && c2s_pkts < 51", 1},
@@ -68,14 +68,14 @@ static const struct vec matches[] = {
     {"client = 10.77.0.2:40000", 1},
     {"client = 10.77.0.22", 0},
     {"server != 10.77.0.12:8080", 0},
-    {"hs_ack > 0", 0},       /* absent (no ACK of the SYN-ACK): false */
-    {"!(hs_ack > 0)", 1},    /* ... and its negation true */
-    {"vlan = 0", 0},         /* absent when untagged */
-    {"state > \"REJ\"", 1},  /* text order */
+    {"hs_ack > 0", 0},      /* absent (no ACK of the SYN-ACK): false */
+    {"!(hs_ack > 0)", 1},   /* ... and its negation true */
+    {"vlan = 0", 0},        /* absent when untagged */
+    {"state > \"REJ\"", 1}, /* text order */
     {"conn = 7", 1},
     {"conn > -1", 1},
-    {"open_at_rst = 0", 0},  /* absent until computed */
-    {"ordinal = 1", 0},      /* a packet field: connection rows lack it */
+    {"open_at_rst = 0", 0}, /* absent until computed */
+    {"ordinal = 1", 0},     /* a packet field: connection rows lack it */
 };
 
 static void
