@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_stats_mptcp.h"
 #include "pipeline.h"
 
 #include "cashark/status.h"
@@ -457,6 +458,7 @@ static const struct {
     int (*run)(struct cs_cli *cli, struct cs_out *out);
 } stats_kinds[] = {
     {"tcp", stats_tcp},
+    {"mptcp", cs_cmd_stats_mptcp},
 };
 
 int

@@ -2,12 +2,14 @@
 #include "cashark/dissect.h"
 
 #include "cashark/ca.h"
+#include "cashark/mptcp.h"
 
 #include <stdlib.h>
 
 /* One row per dissector, in the order they see each packet. */
 static const struct cs_dissector_ops *const registry[] = {
     &cs_ca_dissector,
+    &cs_mptcp_dissector,
     NULL,
 };
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cashark/ca.h"
+#include "cashark/mptcp.h"
 #include "cashark/tcpstats.h"
 #include "fmt_impl.h"
 #include "out_impl.h"
@@ -470,6 +471,7 @@ static const struct cs_field_table *const field_tables[] = {
     &cs_tcpstats_conn_fields,
     &cs_tcpstats_packet_fields,
     &cs_ca_field_table,
+    &cs_mptcp_field_table,
     NULL,
 };
 

@@ -813,7 +813,7 @@ static const struct {
 } tpl_errors[] = {
     {"", "empty --format template"},
     {"<scr>", "unknown field 'scr' in --format (did you mean: src, eth.src?)"},
-    {"<flags>", "unknown field 'flags' in --format (did you mean: tcp.flags?)"},
+    {"<flags>", "unknown field 'flags' in --format (did you mean: tcp.flags, mptcp.flags?)"},
     {"<seq>", "unknown field 'seq' in --format (did you mean: tcp.seq?)"},
     {"<SRC>", "unknown field 'SRC' in --format (did you mean: src, eth.src?)"},
     {"<zzzzzzzzzz>", "unknown field 'zzzzzzzzzz' in --format (see `cashark fields`)"},
