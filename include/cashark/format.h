@@ -152,8 +152,8 @@ struct cs_fmt_config {
     enum cs_outfmt outfmt;
     const char *template_text; /* --format; NULL: the default line / columns */
     enum cs_timefmt time;      /* the default text line's leading time column */
-    int hexdump;               /* 0, 'x' hex, 'X' hex + ASCII (text output only) */
-    int link_fields;           /* -e: link-layer fields on the default text line */
+    int hexdump;     /* 0, 'x' hex, 'X' hex + ASCII, 'A' payload as ASCII (text output only) */
+    int link_fields; /* -e: link-layer fields on the default text line */
 };
 
 struct cs_formatter;

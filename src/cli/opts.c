@@ -46,6 +46,8 @@ static const char usage_text[] =
     "  -e                       add link-layer fields (MACs, ethertype, VLANs) to the line\n"
     "  -x                       hex dump of each packet under its line\n"
     "  -X                       hex and ASCII dump of each packet under its line\n"
+    "  -A                       each packet's payload as ASCII under its line ('.' for\n"
+    "                           other bytes)\n"
     "  -n, -nn                  accepted for tcpdump users; cashark never resolves names\n"
     "      --show LIST          record kinds to print: tcp,udp,other,ca,mptcp,mptcp-dss,\n"
     "                           all (default all; mptcp-dss adds data-only MPTCP DSS)\n"
@@ -64,8 +66,7 @@ static const char usage_text[] =
     "      --ca-port N          also decode CA on port N (repeatable)\n"
     "      --ca-max-elements N  array elements shown before summarising (default 10)\n"
     "  One line per CA message in caproto-shark's layout; --show ca prints CA messages only.\n"
-    "\n"
-    ;
+    "\n";
 
 /* The rest of --help (C11 guarantees string literals of 4095 bytes only). */
 static const char usage_text_more[] =
@@ -392,6 +393,8 @@ cs_cli_parse(struct cs_cli *cli, int argc, char **argv)
                 break;
             case 'A':
                 cli->ascii_payload = 1;
+                if (!cli->fmt.hexdump)
+                    cli->fmt.hexdump = 'A';
                 break;
             case OPT_WHERE:
                 cli->where = optarg;

@@ -340,6 +340,26 @@ hexdump(struct cs_out *o, const struct cs_frame *fr, int ascii)
     }
 }
 
+/* -A: the packet's transport payload as text, 64 bytes a line, '.' for bytes that are not
+ * printable ASCII (so a record never writes control sequences). */
+static void
+asciidump(struct cs_out *o, const struct cs_packet *p)
+{
+    if (!p)
+        return;
+    struct cs_cursor c = p->payload;
+    while (cs_cursor_remaining(&c) > 0) {
+        uint8_t b[64];
+        size_t n = cs_cursor_remaining(&c) < 64 ? cs_cursor_remaining(&c) : 64;
+        cs_cursor_bytes(&c, b, n);
+        char line[64];
+        for (size_t i = 0; i < n; i++)
+            line[i] = b[i] >= 0x20 && b[i] < 0x7f ? (char)b[i] : '.';
+        CS_OUT_LIT(o, "\n\t");
+        cs_out_put_(o, line, n);
+    }
+}
+
 static void
 json_record(struct cs_formatter *f, const struct cs_record *r)
 {
@@ -431,7 +451,9 @@ cs_fmt_record(struct cs_formatter *f, const struct cs_record *r)
                 text_template(f, r);
             else
                 text_default(f, r);
-            if (f->cfg.hexdump)
+            if (f->cfg.hexdump == 'A')
+                asciidump(f->out, r->pkt);
+            else if (f->cfg.hexdump)
                 hexdump(f->out, r->frame, f->cfg.hexdump == 'X');
             break;
         case CS_OUTFMT_JSON:
