@@ -11,18 +11,19 @@
 
 #include "cashark/status.h"
 
-static const char usage_text[] =
+/* The help text, one string per section (each within C's portable string length). */
+static const char *const usage_text[] = {
     "Usage: cashark [OPTION]... [FILE]...\n"
     "  or:  cashark fields\n"
     "  or:  cashark stats tcp [OPTION]... [FILE]...\n"
     "  or:  cashark follow CONN [OPTION]... [FILE]...\n"
     "  or:  cashark stats mptcp [--subflows] [OPTION]... [FILE]...\n"
     "Decode packet captures and print one record per packet or message.\n"
-    "\n"
+    "\n",
     "With no FILE, or when FILE is -, read standard input (a pcap or pcapng stream,\n"
     "e.g. from 'tcpdump -U -w -'). Several files are read one after the other.\n"
     "Captures may be pcap (micro- or nanosecond), pcapng (any mix of link types) or gzip'd.\n"
-    "\n"
+    "\n",
     "Input:\n"
     "  -r FILE                  read FILE (repeatable; same as a FILE operand)\n"
     "  -i IFACE                 capture live on IFACE (needs root or CAP_NET_RAW)\n"
@@ -33,7 +34,7 @@ static const char usage_text[] =
     "                           words are the filter: cashark -r f.pcap tcp port 80\n"
     "  -c N                     stop after N packets that pass the filter (-f; --show\n"
     "                           only chooses what is printed)\n"
-    "\n"
+    "\n",
     "Output:\n"
     "  -T text|json|csv|tsv     record format (default text); json is JSON Lines, csv and\n"
     "                           tsv have a header line\n"
@@ -60,13 +61,15 @@ static const char usage_text[] =
     "                           a terminal or an interface)\n"
     "  -v                       summary line and flow figures on stderr; MPTCP checks\n"
     "      --subflows           stats mptcp: one row per subflow\n"
-    "\n"
+    "\n",
     "Channel Access (UDP 5064/5065, TCP 5064, ports announced in search replies and beacons,\n"
     "and TCP streams that open with a CA VERSION exchange):\n"
     "      --ca-port N          also decode CA on port N (repeatable)\n"
     "      --ca-max-elements N  array elements shown before summarising (default 10)\n"
     "  One line per CA message in caproto-shark's layout; --show ca prints CA messages only.\n"
-    "\n";
+    "\n",
+    NULL,
+};
 
 /* The rest of --help (C11 guarantees string literals of 4095 bytes only). */
 static const char usage_text_more[] =
@@ -323,7 +326,8 @@ cs_cli_parse(struct cs_cli *cli, int argc, char **argv)
         int iv;
         switch (c) {
             case 'h':
-                fputs(usage_text, stdout);
+                for (const char *const *u = usage_text; *u; u++)
+                    fputs(*u, stdout);
                 fputs(usage_text_more, stdout);
                 return -1;
             case 'V':
