@@ -398,7 +398,10 @@ follow_evict(void *ctx, struct cs_flow *fl, enum cs_evict_reason why)
         cs_fmt_record(fr->sumfmt, &r);
     } else if (!fr->fmt) {
         cs_out_end_record(fr->out);
-        cs_table_print(fr->out, fr->scols, fr->nscols, &r, 1);
+        size_t *w = calloc(fr->nscols + 1, sizeof *w);
+        if (w)
+            cs_table_print(fr->out, fr->scols, fr->nscols, &r, 1, w, 1);
+        free(w);
     }
 }
 

@@ -55,27 +55,25 @@ cell(struct cs_out *o, const struct cs_field *f, const struct cs_record *r)
 
 void
 cs_table_print(struct cs_out *o, const struct cs_field *const *cols, size_t ncols,
-               const struct cs_record *recs, size_t nrec)
+               const struct cs_record *recs, size_t nrec, size_t *w, int header)
 {
-    size_t *w = calloc(ncols ? ncols : 1, sizeof *w);
     struct cs_out *s = cs_out_new_mem(256);
-    if (!w || !s) {
-        free(w);
-        cs_out_free(s);
+    if (!s)
         return;
+    if (ncols && !w[0]) {
+        for (size_t c = 0; c < ncols; c++)
+            w[c] = strlen(cols[c]->name);
+        for (size_t i = 0; i < nrec; i++)
+            for (size_t c = 0; c < ncols; c++) {
+                size_t n;
+                cs_out_reset(s);
+                cell(s, cols[c], &recs[i]);
+                cs_out_data(s, &n);
+                if (n > w[c])
+                    w[c] = n;
+            }
     }
-    for (size_t c = 0; c < ncols; c++)
-        w[c] = strlen(cols[c]->name);
-    for (size_t i = 0; i < nrec; i++)
-        for (size_t c = 0; c < ncols; c++) {
-            size_t n;
-            cs_out_reset(s);
-            cell(s, cols[c], &recs[i]);
-            cs_out_data(s, &n);
-            if (n > w[c])
-                w[c] = n;
-        }
-    for (size_t c = 0; c < ncols; c++) {
+    for (size_t c = 0; header && c < ncols; c++) {
         size_t n = strlen(cols[c]->name);
         int right = cols[c]->type != CS_FT_TEXT;
         if (c)
@@ -86,7 +84,8 @@ cs_table_print(struct cs_out *o, const struct cs_field *const *cols, size_t ncol
         if (!right && c + 1 < ncols)
             cs_out_pad(o, w[c] - n);
     }
-    cs_out_end_record(o);
+    if (header)
+        cs_out_end_record(o);
     for (size_t i = 0; i < nrec && !cs_out_failed(o); i++) {
         for (size_t c = 0; c < ncols; c++) {
             size_t n;
@@ -96,16 +95,15 @@ cs_table_print(struct cs_out *o, const struct cs_field *const *cols, size_t ncol
             int right = cols[c]->type != CS_FT_TEXT;
             if (c)
                 cs_out_str(o, "  ");
-            if (right)
+            if (right && w[c] > n)
                 cs_out_pad(o, w[c] - n);
             cs_out_mem(o, t, n);
-            if (!right && c + 1 < ncols)
+            if (!right && c + 1 < ncols && w[c] > n)
                 cs_out_pad(o, w[c] - n);
         }
         cs_out_end_record(o);
     }
     cs_out_free(s);
-    free(w);
 }
 
 size_t
@@ -140,12 +138,28 @@ cs_table_columns(const char *tpl, enum cs_record_kind kind, const struct cs_fiel
 
 /* ---- stats tcp ---- */
 
+/* Rows wait in batches of CHUNK_ROWS (all of them with --sort): each batch is ordered by conn,
+ * gets its open_at_rst figures and is printed, so memory stays bounded on endless input. */
+#define CHUNK_ROWS 65536
+
 struct tcp_run {
+    const struct cs_cli *cli;
+    struct cs_out *out;
+    struct cs_where *where;
     struct cs_tcpstats *st;
     struct cs_tcpconn *rows;
     size_t n, cap;
+    struct cs_formatter *fmt;     /* csv/tsv/json or --format */
+    const struct cs_field **cols; /* text table columns */
+    size_t ncols;
+    size_t *widths; /* text table: fixed by the first batch */
+    int header_done;
+    uint64_t printed;
     int oom;
+    int rc;
 };
+
+static int tcp_output(struct tcp_run *run);
 
 static int
 tcp_packet(void *ctx, const struct cs_frame *f, const struct cs_packet *p,
@@ -176,6 +190,8 @@ tcp_evict(void *ctx, struct cs_flow *fl, enum cs_evict_reason why)
         run->cap = cap;
     }
     run->rows[run->n++] = row;
+    if (!run->cli->sort && run->n >= CHUNK_ROWS && run->rc == 0)
+        run->rc = tcp_output(run);
 }
 
 /* Sort keys: each row's value of the --sort field, computed once. */
@@ -299,29 +315,31 @@ sort_rows(const char *spec, const struct cs_tcpconn *rows, size_t n,
     return rc;
 }
 
-/* Where-filter, order and cut the rows, then print them. */
+/* Where-filter, order and cut the rows waiting, print them and forget them. */
 static int
-tcp_output(const struct cs_cli *cli, struct cs_out *out, struct cs_where *where,
-           struct tcp_run *run)
+tcp_output(struct tcp_run *run)
 {
-    qsort(run->rows, run->n, sizeof *run->rows, conn_cmp);
-    if (cs_tcpstats_open_at_rst(run->rows, run->n) != 0)
+    const struct cs_cli *cli = run->cli;
+    size_t n = run->n;
+    run->n = 0;
+    qsort(run->rows, n, sizeof *run->rows, conn_cmp);
+    if (cs_tcpstats_open_at_rst(run->rows, n) != 0)
         return CS_EXIT_INPUT;
     const struct cs_tcpconn **order = NULL;
     int rc = 0;
     if (cli->sort) {
-        rc = sort_rows(cli->sort, run->rows, run->n, &order);
+        rc = sort_rows(cli->sort, run->rows, n, &order);
         if (rc)
             return rc;
     } else {
-        order = calloc(run->n ? run->n : 1, sizeof *order);
+        order = calloc(n ? n : 1, sizeof *order);
         if (!order)
             return CS_EXIT_INPUT;
-        for (size_t i = 0; i < run->n; i++)
+        for (size_t i = 0; i < n; i++)
             order[i] = &run->rows[i];
     }
-    struct cs_frame *frames = calloc(run->n ? run->n : 1, sizeof *frames);
-    struct cs_record *recs = calloc(run->n ? run->n : 1, sizeof *recs);
+    struct cs_frame *frames = calloc(n ? n : 1, sizeof *frames);
+    struct cs_record *recs = calloc(n ? n : 1, sizeof *recs);
     if (!frames || !recs) {
         free(frames);
         free(recs);
@@ -329,38 +347,22 @@ tcp_output(const struct cs_cli *cli, struct cs_out *out, struct cs_where *where,
         return CS_EXIT_INPUT;
     }
     size_t nrec = 0;
-    for (size_t i = 0; i < run->n; i++) {
-        if (cli->first && nrec == cli->first)
+    for (size_t i = 0; i < n; i++) {
+        if (cli->first && run->printed + nrec >= cli->first)
             break;
         recs[nrec] = conn_record(order[i], &frames[nrec]);
-        if (where && !cs_where_match(where, &recs[nrec]))
+        if (run->where && !cs_where_match(run->where, &recs[nrec]))
             continue;
         nrec++;
     }
-    char err[256];
-    if (cli->fmt.outfmt == CS_OUTFMT_TEXT && !cli->fmt.template_text) {
-        const struct cs_field **cols;
-        size_t ncols =
-            cs_table_columns(cs_tcpstats_columns, CS_REC_TCPCONN, &cols, err, sizeof err);
-        if (ncols)
-            cs_table_print(out, cols, ncols, recs, nrec);
-        free(cols);
-    } else {
-        struct cs_fmt_config cfg = cli->fmt;
-        cfg.hexdump = 0;
-        if (!cfg.template_text)
-            cfg.template_text = cs_tcpstats_columns;
-        struct cs_formatter *f = cs_fmt_new(&cfg, out, err, sizeof err);
-        if (f) {
-            cs_fmt_begin(f);
-            for (size_t i = 0; i < nrec && !cs_out_failed(out); i++)
-                cs_fmt_record(f, &recs[i]);
-            cs_fmt_free(f);
-        } else {
-            fprintf(stderr, "cashark: %s\nTry 'cashark fields' for the list of fields.\n", err);
-            rc = CS_EXIT_USAGE;
-        }
+    if (run->fmt) {
+        for (size_t i = 0; i < nrec && !cs_out_failed(run->out); i++)
+            cs_fmt_record(run->fmt, &recs[i]);
+    } else if (nrec || !run->header_done) {
+        cs_table_print(run->out, run->cols, run->ncols, recs, nrec, run->widths, !run->header_done);
+        run->header_done = 1;
     }
+    run->printed += nrec;
     free(frames);
     free(recs);
     free(order);
@@ -422,12 +424,33 @@ stats_tcp(struct cs_cli *cli, struct cs_out *out)
     if (rc)
         return rc;
     struct tcp_run run = {0};
+    run.cli = cli;
+    run.out = out;
+    run.where = where;
     run.st = cs_tcpstats_new(cli->flows.capacity ? cli->flows.capacity : 65536);
-    if (!run.st) {
+    char err[512];
+    if (cli->fmt.outfmt == CS_OUTFMT_TEXT && !cli->fmt.template_text) {
+        run.ncols =
+            cs_table_columns(cs_tcpstats_columns, CS_REC_TCPCONN, &run.cols, err, sizeof err);
+        run.widths = calloc(run.ncols + 1, sizeof *run.widths);
+    } else {
+        struct cs_fmt_config cfg = cli->fmt;
+        cfg.hexdump = 0;
+        if (!cfg.template_text)
+            cfg.template_text = cs_tcpstats_columns;
+        run.fmt = cs_fmt_new(&cfg, out, err, sizeof err);
+    }
+    if (!run.st || (!run.fmt && (!run.ncols || !run.widths))) {
         cs_where_free(where);
+        cs_tcpstats_free(run.st);
+        cs_fmt_free(run.fmt);
+        free(run.cols);
+        free(run.widths);
         fputs("cashark: out of memory\n", stderr);
         return CS_EXIT_INPUT;
     }
+    if (run.fmt)
+        cs_fmt_begin(run.fmt);
     struct cs_pipeline pl;
     rc = cs_pipeline_init(&pl, cli, out, tcp_packet, &run);
     if (rc == 0) {
@@ -437,14 +460,18 @@ stats_tcp(struct cs_cli *cli, struct cs_out *out)
             fputs("cashark: out of memory: some connections are missing\n", stderr);
             pl.exit_code = CS_EXIT_INPUT;
         }
-        int orc = tcp_output(cli, out, where, &run);
+        if (run.rc == 0)
+            run.rc = tcp_output(&run);
         cs_out_flush(out);
         rc = cs_pipeline_finish(&pl);
-        if (orc)
-            rc = orc;
+        if (run.rc)
+            rc = run.rc;
     }
     cs_pipeline_free(&pl);
     cs_tcpstats_free(run.st);
+    cs_fmt_free(run.fmt);
+    free(run.cols);
+    free(run.widths);
     free(run.rows);
     cs_where_free(where);
     return rc;

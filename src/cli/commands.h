@@ -14,10 +14,11 @@ int cs_cmd_stats(struct cs_cli *cli, struct cs_out *out);
 /* `cashark follow CONN`. */
 int cs_cmd_follow(struct cs_cli *cli, struct cs_out *out);
 
-/* An aligned text table: a header line of the field names, then one line per record; numbers
- * right-aligned, text left-aligned, absent values as "-". */
+/* An aligned text table: a header line of the field names (when header), then one line per
+ * record; numbers right-aligned, text left-aligned, absent values as "-". widths (ncols zeroed
+ * entries on the first call) are computed from the first batch and kept for the next ones. */
 void cs_table_print(struct cs_out *o, const struct cs_field *const *cols, size_t ncols,
-                    const struct cs_record *recs, size_t nrec);
+                    const struct cs_record *recs, size_t nrec, size_t *widths, int header);
 /* Resolves "<a> <b> ..." (a template of bare tokens) for records of kind into *cols (malloc'd).
  * Returns the count, or 0 with a message in err when a name is unknown. */
 size_t cs_table_columns(const char *tpl, enum cs_record_kind kind, const struct cs_field ***cols,
