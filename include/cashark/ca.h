@@ -68,13 +68,13 @@ struct cs_ca_hdr {
 
 /* Markers: what the dissector reports besides messages, so nothing is dropped silently. */
 enum cs_ca_marker {
-    CS_CA_MSG = 0,       /* a message */
-    CS_CA_GAP,           /* bytes the capture lost in a TCP stream: "[gap N bytes]" */
-    CS_CA_SKIPPED,       /* bytes passed over to resynchronise on a header */
-    CS_CA_INCOMPLETE,    /* a message cut by FIN/RST/end of input */
-    CS_CA_TRAILING,      /* datagram bytes after the last whole message */
-    CS_CA_EMPTY,         /* an empty datagram (libca's repeater registration) */
-    CS_CA_CUT,           /* a datagram message cut by the snapshot length */
+    CS_CA_MSG = 0,    /* a message */
+    CS_CA_GAP,        /* bytes the capture lost in a TCP stream: "[gap N bytes]" */
+    CS_CA_SKIPPED,    /* bytes passed over to resynchronise on a header */
+    CS_CA_INCOMPLETE, /* a message cut by FIN/RST/end of input */
+    CS_CA_TRAILING,   /* datagram bytes after the last whole message */
+    CS_CA_EMPTY,      /* an empty datagram (libca's repeater registration) */
+    CS_CA_CUT,        /* a datagram message cut by the snapshot length */
 };
 
 /* Element types of DBR values. */
@@ -96,9 +96,9 @@ enum cs_ca_family {
     CS_CA_F_TIME,
     CS_CA_F_GR,
     CS_CA_F_CTRL,
-    CS_CA_F_ACK,     /* PUT_ACKT, PUT_ACKS */
-    CS_CA_F_STSACK,  /* STSACK_STRING */
-    CS_CA_F_CLASS,   /* CLASS_NAME */
+    CS_CA_F_ACK,    /* PUT_ACKT, PUT_ACKS */
+    CS_CA_F_STSACK, /* STSACK_STRING */
+    CS_CA_F_CLASS,  /* CLASS_NAME */
 };
 
 /* A number from a DBR structure, kept as it was typed on the wire. */
@@ -114,7 +114,7 @@ struct cs_ca_dbr {
     uint8_t family; /* enum cs_ca_family */
     uint8_t etype;  /* enum cs_ca_etype */
     uint8_t has_sts, has_time, has_units, has_prec, has_limits, has_enum;
-    uint8_t n_limits; /* 6 (GR) or 8 (CTRL) */
+    uint8_t n_limits;      /* 6 (GR) or 8 (CTRL) */
     uint8_t short_payload; /* fewer elements than data_count fit the payload */
     uint8_t meta_cut;      /* the payload ends inside the metadata */
     int16_t status, severity;
@@ -128,8 +128,8 @@ struct cs_ca_dbr {
     uint16_t ackt, acks;
     uint8_t value40[40]; /* STSACK_STRING and CLASS_NAME value */
     uint32_t elem_size;
-    uint32_t n_elems;        /* elements present in data */
-    struct cs_cursor data;   /* n_elems * elem_size bytes */
+    uint32_t n_elems;      /* elements present in data */
+    struct cs_cursor data; /* n_elems * elem_size bytes */
 };
 
 struct cs_ca_msg {
@@ -137,9 +137,9 @@ struct cs_ca_msg {
     uint64_t marker_bytes; /* GAP, SKIPPED, INCOMPLETE, TRAILING: bytes concerned */
     uint64_t marker_total; /* INCOMPLETE: bytes the message should have had */
     struct cs_ca_hdr h;
-    uint8_t response;  /* 0 request (client to server), 1 response */
-    uint8_t proto;     /* CS_FLOW_TCP or CS_FLOW_UDP */
-    uint8_t payload_cut; /* fewer payload bytes than psize were kept (oversized message) */
+    uint8_t response;         /* 0 request (client to server), 1 response */
+    uint8_t proto;            /* CS_FLOW_TCP or CS_FLOW_UDP */
+    uint8_t payload_cut;      /* fewer payload bytes than psize were kept (oversized message) */
     struct cs_cursor payload; /* the payload bytes kept */
     /* Endpoints: source and destination of this message, client and server of its circuit. */
     struct cs_addr src, dst;
@@ -157,7 +157,7 @@ struct cs_ca_msg {
     uint8_t has_orig;
     struct cs_ca_hdr orig;
     struct cs_cursor err_text; /* error message bytes, with the padding (caproto's bytearray) */
-    uint32_t max_elements; /* --ca-max-elements for the repr */
+    uint32_t max_elements;     /* --ca-max-elements for the repr */
 };
 
 /* ---- Parsing (src/dissect/ca/ca_msg.c) ------------------------------------------------------ */
@@ -216,18 +216,127 @@ extern const struct cs_dissector_ops cs_ca_dissector;
 
 /* ---- Analyses (src/analysis/ca_stats.c) ----------------------------------------------------- */
 
+/* `cashark stats ca`: channel creation, search, read/write-notify latency, monitors, errors,
+ * disconnects and beacons, matched per circuit (client ip:port, server ip:port). Memory is bounded
+ * by caps on the pending maps and on the rows kept; what a cap turned away is counted. */
 struct cs_ca_stats;
 
 enum cs_ca_by { CS_CA_BY_IP = 0, CS_CA_BY_ENDPOINT };
 
-struct cs_ca_stats *cs_ca_stats_new(void);
-/* Feeds one record (only CS_REC_CA records are used). */
+/* The tables, in the order the text output prints them. */
+enum cs_ca_table {
+    CS_CA_T_LATENCY = 0, /* channel creation: one row per answered CreateChanRequest */
+    CS_CA_T_SERVERS,     /* their latency per server (describe(): count mean std min p25..max) */
+    CS_CA_T_UNANSWERED,  /* CreateChanRequests never answered, or answered by CreateChFail */
+    CS_CA_T_SEARCH,      /* search latency per PV and client */
+    CS_CA_T_NOTFOUND,    /* searches never answered, with their retries */
+    CS_CA_T_IO,          /* read/write-notify latency per command, PV and server */
+    CS_CA_T_MONITORS,    /* one row per subscription: updates and rate */
+    CS_CA_T_ERRORS,      /* ERROR responses and replies with a failing ECA status */
+    CS_CA_T_DISCONNECTS, /* SERVER_DISCONN, and channels open when their circuit closed */
+    CS_CA_T_BEACONS,     /* per server: beacons, id restarts, missed ids */
+    CS_CA_T__COUNT
+};
+
+/* An endpoint of a row; port 0 with family 0 when absent. */
+struct cs_ca_ep {
+    struct cs_addr a;
+    uint16_t port;
+};
+
+/* One row of a table (the app of a CS_REC_CASTAT record). Which members are set: the has bits,
+ * one per column (CS_CA_COL_*). Times in ns since the Unix epoch, durations in ns; statistics in
+ * seconds as doubles. */
+struct cs_ca_row {
+    uint8_t table;     /* enum cs_ca_table */
+    uint8_t ip_only;   /* the server column shows the address alone (servers --by ip) */
+    uint8_t ts_digits; /* 6 or 9: decimals of the times */
+    uint64_t has;      /* 1 << enum cs_ca_col */
+    const char *pv;    /* PV name bytes (not NUL-terminated), pv_len long */
+    uint32_t pv_len;
+    struct cs_ca_ep client, server;
+    uint32_t cid, sid, ioid, subid, dtype, dcount, last_id;
+    int64_t t, dt, first, last;
+    uint64_t count, unanswered, failed, requests, responses, not_found, errors, updates, beacons,
+        restarts, missed, duplicates;
+    double mean, std, min, p25, p50, p75, max, rate, interval;
+    const char *cmd, *status, *orig, *kind, *by, *result; /* static strings */
+    const char *message;                                  /* error text bytes, message_len long */
+    uint32_t message_len;
+};
+
+enum cs_ca_col {
+    CS_CA_COL_PV = 0,
+    CS_CA_COL_CLIENT,
+    CS_CA_COL_SERVER,
+    CS_CA_COL_CID,
+    CS_CA_COL_SID,
+    CS_CA_COL_IOID,
+    CS_CA_COL_SUBID,
+    CS_CA_COL_DTYPE,
+    CS_CA_COL_DCOUNT,
+    CS_CA_COL_LAST_ID,
+    CS_CA_COL_T,
+    CS_CA_COL_DT,
+    CS_CA_COL_FIRST,
+    CS_CA_COL_LAST,
+    CS_CA_COL_COUNT,
+    CS_CA_COL_UNANSWERED,
+    CS_CA_COL_FAILED,
+    CS_CA_COL_REQUESTS,
+    CS_CA_COL_RESPONSES,
+    CS_CA_COL_NOT_FOUND,
+    CS_CA_COL_ERRORS,
+    CS_CA_COL_UPDATES,
+    CS_CA_COL_BEACONS,
+    CS_CA_COL_RESTARTS,
+    CS_CA_COL_MISSED,
+    CS_CA_COL_DUPLICATES,
+    CS_CA_COL_MEAN,
+    CS_CA_COL_STD,
+    CS_CA_COL_MIN,
+    CS_CA_COL_P25,
+    CS_CA_COL_P50,
+    CS_CA_COL_P75,
+    CS_CA_COL_MAX,
+    CS_CA_COL_RATE,
+    CS_CA_COL_INTERVAL,
+    CS_CA_COL_CMD,
+    CS_CA_COL_STATUS,
+    CS_CA_COL_ORIG,
+    CS_CA_COL_KIND,
+    CS_CA_COL_BY,
+    CS_CA_COL_RESULT,
+    CS_CA_COL_MESSAGE,
+};
+#define CS_CA_HAS(col) ((uint64_t)1 << (col))
+
+/* Limits: pending requests (creations, searches, reads/writes) and open channels kept at once,
+ * and rows kept per table. 0 in cs_ca_stats_new() means the defaults. */
+struct cs_ca_stats_limits {
+    size_t pending; /* entries of the pending maps together (default 1 << 20) */
+    size_t rows;    /* rows per table (default 1 << 22) */
+};
+
+struct cs_ca_stats *cs_ca_stats_new(const struct cs_ca_stats_limits *lim);
+/* Feeds one record: CA messages (CS_REC_CA); a TCP packet record (CS_REC_PACKET) with FIN or RST
+ * closes the circuit it belongs to. Other records are ignored. */
 void cs_ca_stats_add(struct cs_ca_stats *s, const struct cs_record *r);
-/* Writes the tables: table NULL for all, else one of latency, servers, unanswered, search,
- * notfound, io, monitors, errors, disconnects, beacons. Returns 0, or -1 for an unknown table. */
-int cs_ca_stats_write(struct cs_ca_stats *s, struct cs_out *o, enum cs_outfmt fmt,
-                      const char *table, enum cs_ca_by by);
-int cs_ca_stats_table_known(const char *table);
+/* The rows of table t (enum cs_ca_table), built at the end of the input; valid until the next
+ * call or cs_ca_stats_free(). by: how the servers table groups. */
+size_t cs_ca_stats_rows(struct cs_ca_stats *s, int t, enum cs_ca_by by,
+                        const struct cs_ca_row **rows);
+/* A table by name (latency, servers, ...): its number, or -1. */
+int cs_ca_stats_table_find(const char *name);
+const char *cs_ca_stats_table_name(int t);
+/* The columns of table t as a template of bare tokens ("<pv> <server> <t> <dt> ..."). */
+const char *cs_ca_stats_columns(int t);
+/* One line heading table t in text output, with its counts (after cs_ca_stats_rows). */
+void cs_ca_stats_heading(const struct cs_ca_stats *s, int t, enum cs_ca_by by, struct cs_out *o);
+/* What the caps turned away: writes one line and returns 1 when anything was dropped. */
+int cs_ca_stats_dropped(const struct cs_ca_stats *s, struct cs_out *o);
 void cs_ca_stats_free(struct cs_ca_stats *s);
+/* The fields of CS_REC_CASTAT records (listed in src/format/fields.c). */
+extern const struct cs_field_table cs_ca_stats_field_table;
 
 #endif

@@ -52,8 +52,7 @@ put32(uint8_t *p, uint32_t v)
 
 /* One raw IPv4 TCP segment (linktype RAW). */
 static size_t
-segment(uint8_t *b, int dir, uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *pl,
-        size_t n)
+segment(uint8_t *b, int dir, uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *pl, size_t n)
 {
     memset(b, 0, 40);
     b[0] = 0x45;
@@ -80,8 +79,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 4)
         return 0;
-    uint32_t rng = (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 | (uint32_t)data[2] << 8 |
-                   data[3] | 1u;
+    uint32_t rng =
+        (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 | (uint32_t)data[2] << 8 | data[3] | 1u;
     data += 4;
     size -= 4;
     struct cs_flowtab_config cfg;
@@ -125,8 +124,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         seq[dir] += (uint32_t)n;
         if (drop)
             continue;
-        struct cs_frame f = {++ordinal, (int64_t)ordinal * 1000, 6, (uint32_t)len,
-                             (uint32_t)len, 101, 0, buf};
+        struct cs_frame f = {
+            ++ordinal, (int64_t)ordinal * 1000, 6, (uint32_t)len, (uint32_t)len, 101, 0, buf};
         struct cs_packet p;
         struct cs_flow_view v;
         cs_decode_frame(&f, &p);

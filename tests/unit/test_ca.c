@@ -49,8 +49,8 @@ static const struct repr_case repr_cases[] = {
      1,
      "VersionResponse(version=13)"},
     {"CREATE_CHAN request: cid 10, version 13, name 'rpi:color' padded to 16",
-     {0, 18, 0, 16, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 13,
-      'r', 'p', 'i', ':', 'c', 'o', 'l', 'o', 'r', 0, 0, 0, 0, 0, 0, 0},
+     {0,   18,  0,   16,  0,   0,   0,   0,   0,   0, 0, 10, 0, 0, 0, 13,
+      'r', 'p', 'i', ':', 'c', 'o', 'l', 'o', 'r', 0, 0, 0,  0, 0, 0, 0},
      32,
      0,
      "CreateChanRequest(name='rpi:color', cid=10, version=13)"},
@@ -68,8 +68,8 @@ static const struct repr_case repr_cases[] = {
      "severity=<CASeverity.SUCCESS: 1>, success=1, defunct=False, description='Normal "
      "successful completion'), ioid=5, metadata=None)"},
     {"EVENT_ADD reply, TIME_DOUBLE 2.5: status 0 sev 0, EPICS time 0.5 s, pad, value",
-     {0, 1, 0, 24, 0, 20, 0, 1, 0, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0x1d, 0xcd,
-      0x65, 0, 0, 0, 0, 0, 0x40, 4, 0, 0, 0, 0, 0, 0},
+     {0, 1, 0, 24, 0,    20,   0,    1, 0, 0, 0, 1, 0,    0, 0, 7, 0, 0, 0, 0,
+      0, 0, 0, 0,  0x1d, 0xcd, 0x65, 0, 0, 0, 0, 0, 0x40, 4, 0, 0, 0, 0, 0, 0},
      40,
      1,
      "EventAddResponse(data=array([2.5]), data_type=<ChannelType.TIME_DOUBLE: 20>, "
@@ -112,8 +112,7 @@ static const struct repr_case repr_cases[] = {
      "severity=<CASeverity.SUCCESS: 1>, success=1, defunct=False, description='Normal "
      "successful completion'), ioid=5, metadata=None) [short payload: 1 of 3 elements]"},
     {"SEARCH reply: port 5064, ip all ones, cid 1, minor 13 in the payload",
-     {0, 6, 0, 8, 0x13, 0xc8, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1, 0, 13, 0, 0, 0, 0, 0,
-      0},
+     {0, 6, 0, 8, 0x13, 0xc8, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1, 0, 13, 0, 0, 0, 0, 0, 0},
      24,
      1,
      "SearchResponse(port=5064, ip='255.255.255.255', cid=1, version=13)"},
@@ -146,8 +145,8 @@ test_header(void **state)
 {
     (void)state;
     /* extended header: payload_size 0xffff, count 0, then 32-bit size 80000 and count 10000 */
-    const uint8_t ext[24] = {0, 15, 0xff, 0xff, 0, 6, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2,
-                             0, 1, 0x38, 0x80, 0, 0, 0x27, 0x10};
+    const uint8_t ext[24] = {0, 15, 0xff, 0xff, 0, 6, 0,    0,    0, 0, 0,    1,
+                             0, 0,  0,    2,    0, 1, 0x38, 0x80, 0, 0, 0x27, 0x10};
     struct cs_cursor k = cs_cursor_make(ext, sizeof ext);
     struct cs_ca_hdr h;
     assert_int_equal(cs_ca_header_parse(&k, &h), 24);
@@ -206,8 +205,9 @@ test_ctrl_metadata(void **state)
     (void)state;
     /* CTRL_INT: status 17 (UDF), severity 0, units "mA", 8 limits 100,-100,90,80,-80,-90,100,
      * -100, then the value 5 and padding */
-    const uint8_t pl[32] = {0, 17, 0, 0, 'm', 'A', 0, 0, 0, 0, 0, 0, 0, 100, 0xff, 0x9c,
-                            0, 90, 0, 80, 0xff, 0xb0, 0xff, 0xa6, 0, 100, 0xff, 0x9c, 0, 5, 0, 0};
+    const uint8_t pl[32] = {0,    17,   0,   0,    'm',  'A',  0,  0, 0,  0,    0,
+                            0,    0,    100, 0xff, 0x9c, 0,    90, 0, 80, 0xff, 0xb0,
+                            0xff, 0xa6, 0,   100,  0xff, 0x9c, 0,  5, 0,  0};
     struct cs_ca_dbr d;
     cs_ca_dbr_decode(&d, 29, 1, cs_cursor_make(pl, sizeof pl));
     assert_true(d.known && d.has_limits && d.has_units);

@@ -9,15 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CA_APP_ID     0xCA0001u /* flow->app_id of a CA circuit (app_state: struct ca_conn) */
-#define CA_APP_NOT    0xCA0000u /* flow->app_id of a TCP flow found not to be CA */
-#define CA_PORT       5064
-#define CA_REPEATER   5065
-#define LEARN_SLOTS   8192 /* learned (server address, port) pairs: open addressing */
-#define LEARN_MAX     4096
-#define BUF_LIMIT     (CS_CA_MSG_CAP + CS_CA_EXT_HDR_LEN) /* bytes buffered per direction */
-#define HUNT_WINDOW   4096 /* bytes looked at while resynchronising */
-#define BUF_KEEP      ((size_t)16 * 1024) /* a buffer grown past this is freed when empty */
+#define CA_APP_ID   0xCA0001u /* flow->app_id of a CA circuit (app_state: struct ca_conn) */
+#define CA_APP_NOT  0xCA0000u /* flow->app_id of a TCP flow found not to be CA */
+#define CA_PORT     5064
+#define CA_REPEATER 5065
+#define LEARN_SLOTS 8192 /* learned (server address, port) pairs: open addressing */
+#define LEARN_MAX   4096
+#define BUF_LIMIT   (CS_CA_MSG_CAP + CS_CA_EXT_HDR_LEN) /* bytes buffered per direction */
+#define HUNT_WINDOW 4096                                /* bytes looked at while resynchronising */
+#define BUF_KEEP    ((size_t)16 * 1024) /* a buffer grown past this is freed when empty */
 
 struct learned {
     struct cs_addr a;
@@ -37,10 +37,10 @@ struct ca_state {
 struct ca_dir {
     uint8_t *buf;
     size_t len, cap;
-    uint64_t skip;      /* bytes of an oversized message still to pass over */
+    uint64_t skip;       /* bytes of an oversized message still to pass over */
     uint64_t skip_total; /* that message's full length */
-    uint8_t hunting;    /* resynchronising on a header */
-    uint64_t hunted;    /* bytes passed over while hunting */
+    uint8_t hunting;     /* resynchronising on a header */
+    uint64_t hunted;     /* bytes passed over while hunting */
 };
 
 struct ca_conn {

@@ -77,9 +77,13 @@ get_marker(const struct cs_fieldctx *c, const struct cs_record *r, struct cs_fva
 {
     (void)v;
     static const char *const names[] = {
-        [CS_CA_MSG] = NULL,          [CS_CA_GAP] = "gap",       [CS_CA_SKIPPED] = "skipped",
-        [CS_CA_INCOMPLETE] = "incomplete", [CS_CA_TRAILING] = "trailing",
-        [CS_CA_EMPTY] = "empty",     [CS_CA_CUT] = "cut",
+        [CS_CA_MSG] = NULL,
+        [CS_CA_GAP] = "gap",
+        [CS_CA_SKIPPED] = "skipped",
+        [CS_CA_INCOMPLETE] = "incomplete",
+        [CS_CA_TRAILING] = "trailing",
+        [CS_CA_EMPTY] = "empty",
+        [CS_CA_CUT] = "cut",
     };
     const struct cs_ca_msg *m = msg_of(r);
     if (!m || !names[m->marker])
@@ -100,7 +104,7 @@ get_marker_bytes(const struct cs_fieldctx *c, const struct cs_record *r, struct 
 }
 
 #define HDR_GETTER(fn, expr)                                                                       \
-    static int fn(const struct cs_fieldctx *c, const struct cs_record *r, struct cs_fval *v)      \
+    static int fn(const struct cs_fieldctx *c, const struct cs_record *r, struct cs_fval *v)       \
     {                                                                                              \
         (void)c;                                                                                   \
         const struct cs_ca_msg *m = real_msg(r);                                                   \
@@ -187,7 +191,7 @@ param(const struct cs_ca_msg *m, unsigned which, struct cs_fval *v)
 }
 
 #define ID_GETTER(fn, member)                                                                      \
-    static int fn(const struct cs_fieldctx *c, const struct cs_record *r, struct cs_fval *v)      \
+    static int fn(const struct cs_fieldctx *c, const struct cs_record *r, struct cs_fval *v)       \
     {                                                                                              \
         (void)c;                                                                                   \
         const struct cs_ca_msg *m = real_msg(r);                                                   \

@@ -111,9 +111,9 @@ static const struct dbr_row dbr_rows[CS_CA_MAX_DBR + 1] = {
 };
 
 static const uint8_t elem_bytes[] = {
-    [CS_CA_E_STRING] = 40, [CS_CA_E_INT] = 2,    [CS_CA_E_FLOAT] = 4, [CS_CA_E_ENUM] = 2,
-    [CS_CA_E_CHAR] = 1,    [CS_CA_E_LONG] = 4,   [CS_CA_E_DOUBLE] = 8, [CS_CA_E_ACK] = 2,
-    [CS_CA_E_NONE] = 0,
+    [CS_CA_E_STRING] = 40, [CS_CA_E_INT] = 2,  [CS_CA_E_FLOAT] = 4,
+    [CS_CA_E_ENUM] = 2,    [CS_CA_E_CHAR] = 1, [CS_CA_E_LONG] = 4,
+    [CS_CA_E_DOUBLE] = 8,  [CS_CA_E_ACK] = 2,  [CS_CA_E_NONE] = 0,
 };
 
 const char *
@@ -123,9 +123,9 @@ cs_ca_dbr_name(uint16_t type)
 }
 
 static const char *const alarm_status[] = {
-    "NO_ALARM", "READ",  "WRITE", "HIHI",    "HIGH", "LOLO", "LOW",     "STATE",
-    "COS",      "COMM",  "TIMEOUT", "HWLIMIT", "CALC", "SCAN", "LINK",  "SOFT",
-    "BAD_SUB",  "UDF",   "DISABLE", "SIMM",    "READ_ACCESS", "WRITE_ACCESS",
+    "NO_ALARM", "READ", "WRITE",   "HIHI",    "HIGH",        "LOLO",         "LOW",  "STATE",
+    "COS",      "COMM", "TIMEOUT", "HWLIMIT", "CALC",        "SCAN",         "LINK", "SOFT",
+    "BAD_SUB",  "UDF",  "DISABLE", "SIMM",    "READ_ACCESS", "WRITE_ACCESS",
 };
 
 static const char *const alarm_severity[] = {"NO_ALARM", "MINOR_ALARM", "MAJOR_ALARM",
@@ -135,7 +135,7 @@ const char *
 cs_ca_alarm_status_name(int v)
 {
     return v >= 0 && (size_t)v < sizeof alarm_status / sizeof alarm_status[0] ? alarm_status[v]
-                                                                               : NULL;
+                                                                              : NULL;
 }
 
 const char *
@@ -157,11 +157,14 @@ static const struct cs_ca_eca eca_rows[] = {
     {48, "ECA_ALLOCMEM", 6, 0, 0, 0, "Unable to allocate additional dynamic memory"},
     {56, "ECA_UKNCHAN", 7, 0, 0, 1, "Unknown IO channel"},
     {64, "ECA_UKNFIELD", 8, 0, 0, 1, "Record field specified inappropriate for channel specified"},
-    {72, "ECA_TOLARGE", 9, 0, 0, 0, "The requested data transfer is greater than available memory or EPICS_CA_MAX_ARRAY_BYTES"},
+    {72, "ECA_TOLARGE", 9, 0, 0, 0,
+     "The requested data transfer is greater than available memory or EPICS_CA_MAX_ARRAY_BYTES"},
     {80, "ECA_TIMEOUT", 10, 0, 0, 0, "User specified timeout on IO operation expired"},
-    {88, "ECA_NOSUPPORT", 11, 0, 0, 1, "Sorry, that feature is planned but not supported at this time"},
+    {88, "ECA_NOSUPPORT", 11, 0, 0, 1,
+     "Sorry, that feature is planned but not supported at this time"},
     {96, "ECA_STRTOBIG", 12, 0, 0, 1, "The supplied string is unusually large"},
-    {106, "ECA_DISCONNCHID", 13, 2, 0, 1, "The request was ignored because the specified channel is disconnected"},
+    {106, "ECA_DISCONNCHID", 13, 2, 0, 1,
+     "The request was ignored because the specified channel is disconnected"},
     {114, "ECA_BADTYPE", 14, 2, 0, 0, "The data type specifed is invalid"},
     {123, "ECA_CHIDNOTFND", 15, 3, 1, 1, "Remote Channel not found"},
     {131, "ECA_CHIDRETRY", 16, 3, 1, 1, "Unable to locate all user specified channels"},
@@ -174,20 +177,27 @@ static const struct cs_ca_eca eca_rows[] = {
     {186, "ECA_BADSTR", 23, 2, 0, 0, "Invalid string"},
     {192, "ECA_DISCONN", 24, 0, 0, 0, "Virtual circuit disconnect"},
     {200, "ECA_DBLCHNL", 25, 0, 0, 0, "Identical process variable name on multiple servers"},
-    {210, "ECA_EVDISALLOW", 26, 2, 0, 0, "Request inappropriate within subscription (monitor) update callback"},
-    {216, "ECA_BUILDGET", 27, 0, 0, 1, "Database value get for that channel failed during channel search"},
-    {224, "ECA_NEEDSFP", 28, 0, 0, 1, "Unable to initialize without the vxWorks VX_FP_TASKtask option set"},
-    {232, "ECA_OVEVFAIL", 29, 0, 0, 1, "Event queue overflow has prevented first pass event after event add"},
+    {210, "ECA_EVDISALLOW", 26, 2, 0, 0,
+     "Request inappropriate within subscription (monitor) update callback"},
+    {216, "ECA_BUILDGET", 27, 0, 0, 1,
+     "Database value get for that channel failed during channel search"},
+    {224, "ECA_NEEDSFP", 28, 0, 0, 1,
+     "Unable to initialize without the vxWorks VX_FP_TASKtask option set"},
+    {232, "ECA_OVEVFAIL", 29, 0, 0, 1,
+     "Event queue overflow has prevented first pass event after event add"},
     {242, "ECA_BADMONID", 30, 2, 0, 0, "Bad event subscription (monitor) identifier"},
     {248, "ECA_NEWADDR", 31, 0, 0, 1, "Remote channel has new network address"},
     {259, "ECA_NEWCONN", 32, 3, 1, 1, "New or resumed network connection"},
     {264, "ECA_NOCACTX", 33, 0, 0, 1, "Specified task isnt a member of a CA context"},
     {278, "ECA_DEFUNCT", 34, 6, 0, 1, "Attempt to use defunct CA feature failed"},
     {280, "ECA_EMPTYSTR", 35, 0, 0, 1, "The supplied string is empty"},
-    {288, "ECA_NOREPEATER", 36, 0, 0, 1, "Unable to spawn the CA repeater thread; auto reconnect will fail"},
-    {296, "ECA_NOCHANMSG", 37, 0, 0, 1, "No channel id match for search reply; search reply ignored"},
+    {288, "ECA_NOREPEATER", 36, 0, 0, 1,
+     "Unable to spawn the CA repeater thread; auto reconnect will fail"},
+    {296, "ECA_NOCHANMSG", 37, 0, 0, 1,
+     "No channel id match for search reply; search reply ignored"},
     {304, "ECA_DLCKREST", 38, 0, 0, 1, "Reseting dead connection; will try to reconnect"},
-    {312, "ECA_SERVBEHIND", 39, 0, 0, 1, "Server (IOC) has fallen behind or is not responding; still waiting"},
+    {312, "ECA_SERVBEHIND", 39, 0, 0, 1,
+     "Server (IOC) has fallen behind or is not responding; still waiting"},
     {320, "ECA_NOCAST", 40, 0, 0, 1, "No internet interface with broadcast available"},
     {330, "ECA_BADMASK", 41, 2, 0, 0, "Invalid event selection mask"},
     {339, "ECA_IODONE", 42, 3, 1, 0, "IO operations have completed"},
@@ -198,15 +208,18 @@ static const struct cs_ca_eca eca_rows[] = {
     {376, "ECA_NOWTACCESS", 47, 0, 0, 0, "Write access denied"},
     {386, "ECA_ANACHRONISM", 48, 2, 0, 0, "Requested feature is no longer supported"},
     {392, "ECA_NOSEARCHADDR", 49, 0, 0, 0, "Empty PV search address list"},
-    {400, "ECA_NOCONVERT", 50, 0, 0, 0, "No reasonable data conversion between client and server types"},
+    {400, "ECA_NOCONVERT", 50, 0, 0, 0,
+     "No reasonable data conversion between client and server types"},
     {410, "ECA_BADCHID", 51, 2, 0, 0, "Invalid channel identifier"},
     {418, "ECA_BADFUNCPTR", 52, 2, 0, 0, "Invalid function pointer"},
     {424, "ECA_ISATTACHED", 53, 0, 0, 0, "Thread is already attached to a client context"},
     {432, "ECA_UNAVAILINSERV", 54, 0, 0, 0, "Not supported by attached service"},
     {440, "ECA_CHANDESTROY", 55, 0, 0, 0, "User destroyed channel"},
     {450, "ECA_BADPRIORITY", 56, 2, 0, 0, "Invalid channel priority"},
-    {458, "ECA_NOTTHREADED", 57, 2, 0, 0, "Preemptive callback not enabled - additional threads may not join context"},
-    {464, "ECA_16KARRAYCLIENT", 58, 0, 0, 0, "Client\xe2\x80\x99s protocol revision does not support transfers exceeding 16k bytes"},
+    {458, "ECA_NOTTHREADED", 57, 2, 0, 0,
+     "Preemptive callback not enabled - additional threads may not join context"},
+    {464, "ECA_16KARRAYCLIENT", 58, 0, 0, 0,
+     "Client\xe2\x80\x99s protocol revision does not support transfers exceeding 16k bytes"},
     {472, "ECA_CONNSEQTMO", 59, 0, 0, 0, "Virtual circuit connection sequence aborted"},
     {480, "ECA_UNRESPTMO", 60, 0, 0, 0, "Virtual circuit unresponsive"},
 };

@@ -292,9 +292,14 @@ put_rights(struct cs_out *o, uint32_t v)
 /* ---- DBR data ---- */
 
 static const char *const dtype_suffix[] = {
-    [CS_CA_E_STRING] = "", [CS_CA_E_INT] = ", dtype=int16", [CS_CA_E_FLOAT] = ", dtype=float32",
-    [CS_CA_E_ENUM] = ", dtype=uint16", [CS_CA_E_CHAR] = ", dtype=uint8",
-    [CS_CA_E_LONG] = ", dtype=int32", [CS_CA_E_DOUBLE] = "", [CS_CA_E_ACK] = ", dtype=uint16",
+    [CS_CA_E_STRING] = "",
+    [CS_CA_E_INT] = ", dtype=int16",
+    [CS_CA_E_FLOAT] = ", dtype=float32",
+    [CS_CA_E_ENUM] = ", dtype=uint16",
+    [CS_CA_E_CHAR] = ", dtype=uint8",
+    [CS_CA_E_LONG] = ", dtype=int32",
+    [CS_CA_E_DOUBLE] = "",
+    [CS_CA_E_ACK] = ", dtype=uint16",
     [CS_CA_E_NONE] = "",
 };
 
@@ -445,8 +450,8 @@ put_data(struct cs_out *o, const struct cs_ca_msg *m)
 }
 
 static const char *const limit_names[8] = {
-    "upper_disp_limit",    "lower_disp_limit",    "upper_alarm_limit", "upper_warning_limit",
-    "lower_warning_limit", "lower_alarm_limit",   "upper_ctrl_limit",  "lower_ctrl_limit",
+    "upper_disp_limit",    "lower_disp_limit",  "upper_alarm_limit", "upper_warning_limit",
+    "lower_warning_limit", "lower_alarm_limit", "upper_ctrl_limit",  "lower_ctrl_limit",
 };
 
 static void
@@ -593,9 +598,10 @@ struct repr_row {
 static const struct repr_row repr_rows[] = {
     {0, 0, "VersionRequest", {A_PRIORITY, A_VERSION_COUNT}},
     {0, 1, "VersionResponse", {A_VERSION_COUNT}},
-    {1, 0, "EventAddRequest",
-     {A_DATA_TYPE, A_DATA_COUNT, A_SID_P1, A_SUBID, A_LOW_HIGH_TO_MASK}},
-    {1, 1, "EventAddResponse",
+    {1, 0, "EventAddRequest", {A_DATA_TYPE, A_DATA_COUNT, A_SID_P1, A_SUBID, A_LOW_HIGH_TO_MASK}},
+    {1,
+     1,
+     "EventAddResponse",
      {A_DATA, A_DATA_TYPE, A_DATA_COUNT, A_STATUS_P1, A_SUBID, A_METADATA}},
     {2, 0, "EventCancelRequest", {A_DATA_TYPE, A_SID_P1, A_SUBID}},
     {3, 0, "ReadRequest", {A_DATA_TYPE, A_DATA_COUNT, A_SID_P1, A_IOID}},
@@ -612,12 +618,16 @@ static const struct repr_row repr_rows[] = {
     {13, 1, "Beacon", {A_VERSION_DTYPE, A_PORT_COUNT, A_BEACON_ID, A_ADDRESS_P2}},
     {14, 1, "NotFoundResponse", {A_VERSION_COUNT, A_CID_P1}},
     {15, 0, "ReadNotifyRequest", {A_DATA_TYPE, A_DATA_COUNT, A_SID_P1, A_IOID}},
-    {15, 1, "ReadNotifyResponse",
+    {15,
+     1,
+     "ReadNotifyResponse",
      {A_DATA, A_DATA_TYPE, A_DATA_COUNT, A_STATUS_P1, A_IOID, A_METADATA}},
     {17, 1, "RepeaterConfirmResponse", {A_REPEATER_P2}},
     {18, 0, "CreateChanRequest", {A_NAME, A_CID_P1, A_VERSION_P2}},
     {18, 1, "CreateChanResponse", {A_DATA_TYPE, A_DATA_COUNT, A_CID_P1, A_SID_P2}},
-    {19, 0, "WriteNotifyRequest",
+    {19,
+     0,
+     "WriteNotifyRequest",
      {A_DATA, A_DATA_TYPE, A_DATA_COUNT, A_SID_P1, A_IOID, A_METADATA}},
     {19, 1, "WriteNotifyResponse", {A_DATA_TYPE, A_DATA_COUNT, A_STATUS_P1, A_IOID}},
     {20, 0, "ClientNameRequest", {A_NAME}},
