@@ -7,6 +7,7 @@
 #ifndef CASHARK_READER_H
 #define CASHARK_READER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,9 @@ struct cs_reader *cs_reader_open_mem(const void *buf, size_t len, const char *na
 int cs_reader_next(struct cs_reader *r, struct cs_frame *f);
 
 const char *cs_reader_error(const struct cs_reader *r);
+/* A read interrupted by a signal (EINTR) ends the input when *flag is set (a SIGINT/SIGTERM
+ * handler's stop flag): a pipe that stays open no longer keeps cashark waiting after Ctrl-C. */
+void cs_reader_set_interrupt(struct cs_reader *r, const volatile sig_atomic_t *flag);
 const char *cs_reader_name(const struct cs_reader *r);
 /* 1 when the input is a pipe, FIFO, socket or terminal: the caller flushes per record. */
 int cs_reader_is_stream(const struct cs_reader *r);

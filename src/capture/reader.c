@@ -176,8 +176,14 @@ read_some(struct cs_reader *r, uint8_t *dst, size_t room)
         ssize_t k = read(r->fd, dst, room);
         if (k >= 0)
             return k;
-        if (errno == EINTR)
+        if (errno == EINTR) {
+            if (r->interrupt && *r->interrupt) {
+                cs_capture_fail(r, "interrupted at byte offset %llu",
+                                (unsigned long long)(r->base_off + r->end));
+                return -1;
+            }
             continue;
+        }
         cs_capture_fail(r, "read error at byte offset %llu: %s",
                         (unsigned long long)(r->base_off + r->end), strerror(errno));
         return -1;
@@ -572,6 +578,12 @@ cs_reader_next(struct cs_reader *r, struct cs_frame *f)
         release_mapped(r);
     }
     return r->fmt == CS_CAPFMT_PCAP ? pcap_next(r, f) : cs_pcapng_next(r, f);
+}
+
+void
+cs_reader_set_interrupt(struct cs_reader *r, const volatile sig_atomic_t *flag)
+{
+    r->interrupt = flag;
 }
 
 const char *

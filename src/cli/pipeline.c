@@ -118,6 +118,7 @@ run_file(struct cs_pipeline *r, const char *path)
     if (cs_reader_is_stream(rd) || r->cli->line_buffered)
         cs_out_set_flush_each(r->out, 1);
     r->rd = rd;
+    cs_reader_set_interrupt(rd, &stop_requested);
     struct cs_frame f;
     int stop = 0, rc;
     while ((rc = cs_reader_next(rd, &f)) == 1) {

@@ -11,6 +11,8 @@
 #               in a temporary directory) ends within 10 s with empty stderr and exit 0 or
 #               SIGPIPE;
 #  head-endless `cashark | head -1` reading an endless pipe ends within 10 s, quietly.
+#  sigint-open-pipe  SIGINT while the input pipe stays open ends cashark at once (exit 0)
+#               with every record printed and the -v summary on stderr.
 # Exit 1 on any failure, 77 when python3 is missing (ctest: skipped), 2 on bad usage.
 set -u
 if [ $# -ne 2 ]; then
@@ -191,6 +193,38 @@ def endless(c, t0):
 
 
 head_one("head-endless", [binary], endless)
+
+
+def sigint_open_pipe(name):
+    """Ctrl-C while the input pipe stays open: cashark stops at once, exit 0, records out."""
+    c = subprocess.Popen([binary, "-v"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    c.stdin.write(header + b"".join(records))
+    c.stdin.flush()
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    c.send_signal(signal.SIGINT)
+    try:
+        out, err = c.communicate(timeout=LIMIT)
+    except subprocess.TimeoutExpired:
+        c.kill()
+        c.communicate()
+        c.stdin.close()
+        report(name, "still running %.0f s after SIGINT with the pipe open" % LIMIT)
+        return
+    c.stdin.close()
+    lines = out.count(b"\n")
+    if c.returncode != 0:
+        report(name, "exit %d after SIGINT" % c.returncode)
+    elif lines != len(records):
+        report(name, "%d records printed, %d expected" % (lines, len(records)))
+    elif b"packets" not in err:
+        report(name, "no -v summary on stderr after SIGINT: %r" % err)
+    else:
+        report(name, None)
+
+
+sigint_open_pipe("sigint-open-pipe")
 
 os.unlink(big)
 os.unlink(fifo)
