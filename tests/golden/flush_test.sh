@@ -205,13 +205,14 @@ def sigint_open_pipe(name):
     t0 = time.monotonic()
     c.send_signal(signal.SIGINT)
     try:
-        out, err = c.communicate(timeout=LIMIT)
+        c.wait(timeout=LIMIT)  # stdin stays open meanwhile (communicate() would close it)
     except subprocess.TimeoutExpired:
         c.kill()
-        c.communicate()
+        c.wait()
         c.stdin.close()
         report(name, "still running %.0f s after SIGINT with the pipe open" % LIMIT)
         return
+    out, err = c.stdout.read(), c.stderr.read()
     c.stdin.close()
     lines = out.count(b"\n")
     if c.returncode != 0:
