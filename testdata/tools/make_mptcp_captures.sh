@@ -220,3 +220,6 @@ $A nft list ruleset >>"$LOG"
 
 # RAW (link type 101): the MP_PRIO capture with its Ethernet headers removed.
 python3 "$TOOLS/pcaptool.py" relink "$OUT/mptcp_own_prio.pcap" "$OUT/mptcp_own_raw.pcap" 101
+
+# MP_JOIN HMAC failure (no root needed): the ADD_ADDR capture with the join ACK's HMAC changed.
+python3 "$TOOLS/mptcp_badhmac.py" "$OUT/mptcp_own_addaddr.pcap" "$OUT/mptcp_own_badhmac.pcap"

@@ -259,6 +259,24 @@ text_dir(struct cs_out *o, const struct cs_mptcp_conn *c, int dir)
         cs_out_str(o, " bad");
     }
     cs_out_end_record(o);
+    for (uint64_t i = 0; i < d->csum_bad && i < CS_MPTCP_MAX_CSUM_FAILS; i++) {
+        const struct csum_fail *fl = &d->fail[i];
+        cs_out_str(o, "    DSS checksum bad: frame ");
+        cs_out_u64(o, fl->ordinal);
+        cs_out_str(o, " subflow ");
+        cs_out_i64(o, fl->subflow);
+        cs_out_str(o, d->idsn_known ? " dsn " : " dsn_raw ");
+        cs_out_u64(o, d->idsn_known ? fl->dsn64 - d->idsn : fl->dsn64);
+        cs_out_str(o, " len ");
+        cs_out_u64(o, fl->dll);
+        cs_out_end_record(o);
+    }
+    if (d->csum_bad > CS_MPTCP_MAX_CSUM_FAILS) {
+        cs_out_str(o, "    DSS checksum bad: ");
+        cs_out_u64(o, d->csum_bad - CS_MPTCP_MAX_CSUM_FAILS);
+        cs_out_str(o, " more");
+        cs_out_end_record(o);
+    }
     int any = 0;
     for (size_t i = 0; i < c->n_sf; i++) {
         uint64_t b = sf_mapped(c->sf[i], dir);

@@ -360,6 +360,8 @@ csum_start(struct csum_state *cs, uint64_t dsn64, uint32_t ssn, uint16_t dll, ui
     cs->next = ssn;
     cs->left = (uint32_t)dll - (fin && dll ? 1u : 0u);
     cs->expect = csum;
+    cs->dsn64 = dsn64;
+    cs->dll = dll;
 }
 
 static int
@@ -789,10 +791,16 @@ cs_mptcp_packet(struct cs_mptcp *m, const struct cs_frame *f, const struct cs_pa
         struct conn_dir *d = &x.sf->conn->d[x.mdir];
         int r = csum_feed(&x.sf->csum[x.mdir], p, fv->rel_seq);
         if (r) {
-            if (r > 0)
+            if (r > 0) {
                 d->csum_ok++;
-            else
+            } else {
+                if (d->csum_bad < CS_MPTCP_MAX_CSUM_FAILS) {
+                    const struct csum_state *cs = &x.sf->csum[x.mdir];
+                    struct csum_fail fl = {f->ordinal, cs->dsn64, cs->dll, x.sf->index};
+                    d->fail[d->csum_bad] = fl;
+                }
                 d->csum_bad++;
+            }
             for (size_t i = 0; i < n; i++)
                 if (opts[i].subtype == CS_MPTCP_DSS || opts[i].subtype == CS_MPTCP_CAPABLE) {
                     evs[i].check = r > 0 ? "csum ok" : "csum bad";

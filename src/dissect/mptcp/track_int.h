@@ -36,6 +36,8 @@ struct csum_state {
     uint32_t sum;         /* ones' complement accumulator */
     uint8_t odd;          /* an odd number of bytes summed so far */
     uint16_t expect;      /* the checksum field */
+    uint64_t dsn64;       /* the mapping, for the failure report */
+    uint16_t dll;
 };
 
 enum sf_end {
@@ -87,6 +89,16 @@ struct announce {
 
 #define CS_MPTCP_MAX_ANNOUNCE 64
 
+/* -v: a mapping whose DSS checksum did not verify (the first few are listed by stats). */
+#define CS_MPTCP_MAX_CSUM_FAILS 8
+
+struct csum_fail {
+    uint64_t ordinal; /* frame completing the mapping */
+    uint64_t dsn64;
+    uint16_t dll;
+    int64_t subflow;
+};
+
 struct conn_dir {
     uint64_t idsn;
     uint8_t idsn_known;
@@ -99,6 +111,7 @@ struct conn_dir {
     uint8_t data_fin;
     uint64_t data_fin_dsn; /* 64-bit DSN of the DATA_FIN */
     uint64_t csum_ok, csum_bad;
+    struct csum_fail fail[CS_MPTCP_MAX_CSUM_FAILS]; /* the first failures, in order */
 };
 
 struct cs_mptcp_conn {
