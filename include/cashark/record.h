@@ -12,6 +12,7 @@ enum cs_record_kind {
     CS_REC_MPTCP,      /* one MPTCP event */
     CS_REC_TCPCONN,    /* one TCP connection's summary (app: struct cs_tcpconn) */
     CS_REC_TCPPKT,     /* one packet of a followed connection (app: cs_tcpstats_pktinfo) */
+    CS_REC_CASTAT,     /* one row of a `stats ca` table (app: struct cs_ca_row) */
     CS_REC__COUNT
 };
 

@@ -485,6 +485,7 @@ static const struct {
     int (*run)(struct cs_cli *cli, struct cs_out *out);
 } stats_kinds[] = {
     {"tcp", stats_tcp},
+    {"ca", cs_cmd_stats_ca},
     {"mptcp", cs_cmd_stats_mptcp},
 };
 

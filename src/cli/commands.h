@@ -11,6 +11,8 @@
 
 /* `cashark stats KIND`: dispatches through the table of kinds in cmd_stats.c. */
 int cs_cmd_stats(struct cs_cli *cli, struct cs_out *out);
+/* `cashark stats ca` (cmd_stats_ca.c). */
+int cs_cmd_stats_ca(struct cs_cli *cli, struct cs_out *out);
 /* `cashark follow CONN`. */
 int cs_cmd_follow(struct cs_cli *cli, struct cs_out *out);
 

@@ -459,9 +459,9 @@ static const struct cs_field packet_fields[] = {
     {NULL, CS_FT_UINT, NULL, NULL},
 };
 
-/* Every kind but connection summaries, which have no packet of their own. */
-static const struct cs_field_table core_table = {CS_KINDS_ALL & ~CS_KIND_BIT(CS_REC_TCPCONN),
-                                                 core_fields};
+/* Every kind but connection summaries and stats ca rows, which have no packet of their own. */
+static const struct cs_field_table core_table = {
+    CS_KINDS_ALL & ~CS_KIND_BIT(CS_REC_TCPCONN) & ~CS_KIND_BIT(CS_REC_CASTAT), core_fields};
 static const struct cs_field_table packet_table = {CS_KIND_BIT(CS_REC_PACKET), packet_fields};
 
 /* Dissectors add their tables here (Channel Access, MPTCP), keyed by their record kinds. */
@@ -471,6 +471,7 @@ static const struct cs_field_table *const field_tables[] = {
     &cs_tcpstats_conn_fields,
     &cs_tcpstats_packet_fields,
     &cs_ca_field_table,
+    &cs_ca_stats_field_table,
     &cs_mptcp_field_table,
     NULL,
 };
