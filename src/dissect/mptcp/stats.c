@@ -397,7 +397,7 @@ text_conn(struct cs_out *o, const struct cs_mptcp_conn *c)
         cs_out_u64(o, c->n_fastclose);
         cs_out_end_record(o);
     }
-    for (uint32_t i = 0; i < c->n_ann; i++) {
+    for (size_t i = 0; i < c->n_ann; i++) {
         cs_out_str(o, "  ");
         announce_text(o, &c->ann[i]);
         cs_out_end_record(o);

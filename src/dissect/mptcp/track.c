@@ -195,6 +195,7 @@ cs_mptcp_free(struct cs_mptcp *m)
         cs_ivset_free(&c->d[0].covered);
         cs_ivset_free(&c->d[1].covered);
         free(c->sf);
+        free(c->ann);
         free(c);
     }
     free(m->sfs);
@@ -662,7 +663,8 @@ announce(struct pkt_ctx *x, const struct cs_mptcp_opt *o)
         c->n_add++;
     else
         c->n_remove++;
-    if (c->n_ann >= CS_MPTCP_MAX_ANNOUNCE) {
+    if (c->n_ann >= CS_MPTCP_MAX_ANNOUNCE ||
+        grow((void **)&c->ann, &c->cap_ann, c->n_ann + 1, sizeof *c->ann) != 0) {
         c->ann_dropped++;
         return;
     }

@@ -125,8 +125,9 @@ struct cs_mptcp_conn {
     struct cs_mptcp_subflow **sf;
     size_t n_sf, cap_sf;
     struct conn_dir d[2]; /* 0 client to server */
-    struct announce ann[CS_MPTCP_MAX_ANNOUNCE];
-    uint32_t n_ann, ann_dropped;
+    struct announce *ann; /* allocated at the first announcement, at most CS_MPTCP_MAX_ANNOUNCE */
+    size_t n_ann, cap_ann;
+    uint32_t ann_dropped;
     uint32_t n_add, n_remove, n_fail, n_fastclose, n_prio;
     uint32_t hmac_ok, hmac_bad;
 };
