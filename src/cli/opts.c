@@ -16,6 +16,7 @@ static const char *const usage_text[] = {
     "Usage: cashark [OPTION]... [FILE]...\n"
     "  or:  cashark fields\n"
     "  or:  cashark stats tcp [OPTION]... [FILE]...\n"
+    "  or:  cashark stats ca [--table NAME] [--by ip|endpoint] [OPTION]... [FILE]...\n"
     "  or:  cashark follow CONN [OPTION]... [FILE]...\n"
     "  or:  cashark stats mptcp [--subflows] [OPTION]... [FILE]...\n"
     "Decode packet captures and print one record per packet or message.\n"
@@ -67,6 +68,16 @@ static const char *const usage_text[] = {
     "      --ca-port N          also decode CA on port N (repeatable)\n"
     "      --ca-max-elements N  array elements shown before summarising (default 10)\n"
     "  One line per CA message in caproto-shark's layout; --show ca prints CA messages only.\n"
+    "  stats ca                 channel creation latency matched per circuit (client, server,\n"
+    "                           cid); per server count mean std min p25 p50 p75 max as pandas\n"
+    "                           describe() (std ddof 1, full precision); unanswered and\n"
+    "                           CreateChFail requests; search latency and PVs never found;\n"
+    "                           read/write latency; monitors; errors; disconnects; beacons\n"
+    "      --table NAME         stats ca: one table: latency servers unanswered search\n"
+    "                           notfound io monitors errors disconnects beacons (-T csv and\n"
+    "                           tsv hold one table: latency unless --table names another;\n"
+    "                           -T json without --table: every table, rows tagged \"table\")\n"
+    "      --by ip|endpoint     stats ca: servers table per address (default) or ip:port\n"
     "\n",
     NULL,
 };
@@ -110,6 +121,8 @@ static const char usage_text_more[] =
     "  tcpdump -U -w - | cashark\n"
     "  cashark --format '<src>><dst> <command>' capture.pcap\n"
     "  cashark -T csv -f 'tcp port 5064' capture.pcapng > packets.csv\n"
+    "  cashark stats ca capture.pcap\n"
+    "  cashark stats ca -T csv --table servers capture.pcap > servers.csv\n"
     "  cashark stats tcp --where 'hs_first > 300ms' --first 1 big.pcap\n"
     "  cashark stats tcp --where 'rst_by = \"client\"' --format '<conn> <client> <open_at_rst>' "
     "x.pcap\n"
