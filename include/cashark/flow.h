@@ -111,7 +111,11 @@ struct cs_flowtab *cs_flowtab_new(const struct cs_flowtab_config *cfg);
 /* Evicts every remaining flow with CS_EVICT_END (streams told fin) and frees the table. */
 void cs_flowtab_free(struct cs_flowtab *t);
 
-void cs_flowtab_on_evict(struct cs_flowtab *t, cs_evict_fn fn, void *ctx);
+/* Adds a callback run when a flow leaves the table (after its streams got fin), in the order
+ * added: statistics and dissectors each keep their own. Returns -1 when all
+ * CS_FLOWTAB_MAX_EVICT_CB slots are taken. */
+#define CS_FLOWTAB_MAX_EVICT_CB 4
+int cs_flowtab_on_evict(struct cs_flowtab *t, cs_evict_fn fn, void *ctx);
 
 /* Tracks one decoded packet: finds or creates its flow, updates TCP state, feeds enabled
  * streams, and fills *v. Packets that are not TCP/UDP over IP (or IP fragments after the first)

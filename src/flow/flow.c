@@ -94,8 +94,11 @@ struct cs_flowtab {
     uint64_t gen;       /* packets tracked */
     uint64_t lru_slack; /* a flow moved to the LRU tail fewer packets ago than this stays put */
     int64_t next_conn;
-    cs_evict_fn evict_fn;
-    void *evict_ctx;
+    struct {
+        cs_evict_fn fn;
+        void *ctx;
+    } evict_cb[CS_FLOWTAB_MAX_EVICT_CB]; /* called in the order they were added */
+    unsigned n_evict_cb;
     struct cs_flowtab_stats st;
     uint64_t evicted[CS_EVICT_END + 1]; /* by reason */
     struct cs_reasm reasm;
@@ -294,11 +297,15 @@ cs_flowtab_new(const struct cs_flowtab_config *cfg)
     return t;
 }
 
-void
+int
 cs_flowtab_on_evict(struct cs_flowtab *t, cs_evict_fn fn, void *ctx)
 {
-    t->evict_fn = fn;
-    t->evict_ctx = ctx;
+    if (!fn || t->n_evict_cb == CS_FLOWTAB_MAX_EVICT_CB)
+        return -1;
+    t->evict_cb[t->n_evict_cb].fn = fn;
+    t->evict_cb[t->n_evict_cb].ctx = ctx;
+    t->n_evict_cb++;
+    return 0;
 }
 
 static int
@@ -319,8 +326,8 @@ evict(struct cs_flowtab *t, uint32_t idx, enum cs_evict_reason why)
         cs_reasm_end(&t->reasm, e->stream, &e->pub);
         e->stream = NULL;
     }
-    if (t->evict_fn)
-        t->evict_fn(t->evict_ctx, &e->pub, why);
+    for (unsigned i = 0; i < t->n_evict_cb; i++)
+        t->evict_cb[i].fn(t->evict_cb[i].ctx, &e->pub, why);
     if (e->pub.app_free && e->pub.app_state)
         e->pub.app_free(e->pub.app_state);
     slot_remove(t, e->hash, idx);

@@ -512,6 +512,48 @@ test_eviction_pressure(void **state)
     }
 }
 
+/* Several eviction callbacks (statistics and dissectors each keep one) run in the order added. */
+struct evorder {
+    char seen[8];
+    size_t n;
+};
+
+static void
+on_evict_a(void *ctx, struct cs_flow *fl, enum cs_evict_reason why)
+{
+    struct evorder *o = ctx;
+    (void)fl, (void)why;
+    if (o->n < sizeof o->seen)
+        o->seen[o->n++] = 'a';
+}
+
+static void
+on_evict_b(void *ctx, struct cs_flow *fl, enum cs_evict_reason why)
+{
+    struct evorder *o = ctx;
+    (void)fl, (void)why;
+    if (o->n < sizeof o->seen)
+        o->seen[o->n++] = 'b';
+}
+
+static void
+test_several_evict_callbacks(void **state)
+{
+    (void)state;
+    struct cs_flowtab *t = table(0, 0, 0, 0);
+    struct evorder o = {{0}, 0};
+    assert_int_equal(cs_flowtab_on_evict(t, on_evict_a, &o), 0);
+    assert_int_equal(cs_flowtab_on_evict(t, on_evict_b, &o), 0);
+    assert_int_equal(cs_flowtab_on_evict(t, on_evict_a, &o), 0);
+    assert_int_equal(cs_flowtab_on_evict(t, on_evict_b, &o), 0);
+    assert_int_equal(cs_flowtab_on_evict(t, on_evict_a, &o), -1); /* all 4 slots taken */
+    struct cs_flow_view v;
+    udp_at(t, 1, 1 * SEC, 1, &v);
+    cs_flowtab_free(t); /* the one flow leaves: every callback once, in order */
+    assert_int_equal(o.n, 4);
+    assert_memory_equal(o.seen, "abab", 4);
+}
+
 /* UDP flows retire after the UDP idle timeout (30 s by default) while an idle TCP connection
  * stays until its own (300 s): memory stays flat on endless DNS-like traffic. */
 static void
@@ -768,6 +810,7 @@ main(void)
         cmocka_unit_test(test_window_scale),
         cmocka_unit_test(test_eviction_pressure),
         cmocka_unit_test(test_udp_idle_timeout),
+        cmocka_unit_test(test_several_evict_callbacks),
         cmocka_unit_test(test_closed_retired_opportunistically),
         cmocka_unit_test(test_churn),
         cmocka_unit_test(test_key_parts),
