@@ -7,6 +7,7 @@
 #include "cashark/ca.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,28 @@ static int
 shortest(double x, int f32, char *digits, int *exp10)
 {
     char buf[40];
+    /* Fast path: a whole number below 10^15 is its own shortest form (exact in both float and
+     * double up to 2^24 and 2^53), with no printf/strtod round trips. */
+    double ax = fabs(x);
+    if (ax < 1e15 && ax == floor(ax) && (!f32 || ax < 16777216.0)) {
+        uint64_t v = (uint64_t)ax;
+        char rev[20];
+        int n = 0;
+        do {
+            rev[n++] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v);
+        *exp10 = n - 1;
+        int k = 0;
+        while (k < n) {
+            digits[k] = rev[n - 1 - k];
+            k++;
+        }
+        while (k > 1 && digits[k - 1] == '0')
+            k--;
+        digits[k] = '\0';
+        return k;
+    }
     int p0 = f32 ? 6 : 15, p1 = f32 ? 9 : 17;
     for (int p = p0; p <= p1; p++) {
         snprintf(buf, sizeof buf, "%.*e", p - 1, x);
