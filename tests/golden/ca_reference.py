@@ -8,6 +8,10 @@ Known differences, each explained where it is handled:
   * CTRL_STRING (type 28) replies: caproto decodes them with the TIME_STRING layout; cashark uses
     the EPICS one. Only the values differ, and values are not compared, so nothing to do.
   * ReadResponse: caproto prints data_type as a bare int; both forms are read as the number.
+  * libca's shutdown wake-up, a 16-byte all-zero VERSION from its search socket to itself
+    (e.g. 127.0.0.1:36019->127.0.0.1:36019), is a CA message cashark decodes (the issue asks for
+    it; caproto-shark prints it too) but the reference decoder skipped, being on no CA port:
+    such self-addressed VersionRequests are counted apart and must be at most one per capture.
   * Marker lines of cashark ("[gap ...]", "[empty datagram...]") are not messages: the reference
     has none for these captures, so any marker fails the comparison.
 Prints one PASS/FAIL line per capture and exits 0 only when all pass (77 when no captures).
@@ -91,6 +95,10 @@ def main():
             run = subprocess.run([binary, "--show", "ca", cap], capture_output=True, text=True,
                                  errors="replace")
             got = collections.Counter(key(r) for r in records(run.stdout.splitlines()))
+            wakeups = [k for k in got if k[0] == k[1] and k[2] == "VersionRequest"]
+            for k in wakeups:
+                if got[k] == 1 and k not in want:
+                    del got[k]
             name = os.path.basename(ref)[: -len(".reference.txt")]
             if want == got:
                 print("PASS %s (%d messages)" % (name, sum(want.values())))

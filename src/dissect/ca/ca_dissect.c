@@ -535,12 +535,29 @@ udp_msg(struct cs_ca_msg *m, const struct ca_state *s, const struct cs_packet *p
     m->dport = p->t.udp.dport;
 }
 
+/* libca's wake-up on shutdown: a 16-byte all-zero CA_PROTO_VERSION from its search socket to
+ * itself (same address and port, any port), e.g. 127.0.0.1:36019->127.0.0.1:36019. */
+static int
+self_addressed_version(const struct cs_packet *p)
+{
+    const struct cs_udp *u = &p->t.udp;
+    if (u->sport != u->dport || p->payload_len != 16 ||
+        memcmp(&p->ip.src, &p->ip.dst, sizeof p->ip.src) != 0)
+        return 0;
+    struct cs_cursor k = p->payload;
+    for (int i = 0; i < 16; i++) {
+        if (cs_cursor_u8(&k) != 0)
+            return 0;
+    }
+    return !cs_cursor_failed(&k);
+}
+
 static void
 udp_packet(struct ca_state *s, const struct cs_packet *p, const struct cs_flow *fl)
 {
     const struct cs_udp *u = &p->t.udp;
     int dsrv = udp_server(s, &p->ip.dst, u->dport), ssrv = udp_server(s, &p->ip.src, u->sport);
-    if (!dsrv && !ssrv)
+    if (!dsrv && !ssrv && !self_addressed_version(p))
         return;
     int response;
     if (dsrv != ssrv)
