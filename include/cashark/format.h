@@ -45,6 +45,8 @@ void cs_out_iso8601(struct cs_out *o, int64_t ns, int digits);
 /* IPv4 dotted quad, IPv6 per RFC 5952 (lower case, longest zero run as "::", ::ffff:a.b.c.d). */
 void cs_out_addr(struct cs_out *o, const struct cs_addr *a);
 void cs_out_mac(struct cs_out *o, const uint8_t mac[6]); /* aa:bb:cc:dd:ee:ff */
+/* address:port, IPv6 in brackets: 10.0.0.1:5064, [fd77::1]:5064. */
+void cs_out_endpoint(struct cs_out *o, const struct cs_addr *a, unsigned port);
 
 /* Capture bytes made safe for a terminal: printable ASCII (0x20..0x7e) as is, every other byte as
  * \xNN. The test is locale-independent. */

@@ -200,6 +200,12 @@ endpoint(struct cs_out *o, const struct cs_addr *a, unsigned port, int ports)
 }
 
 void
+cs_out_endpoint(struct cs_out *o, const struct cs_addr *a, unsigned port)
+{
+    endpoint(o, a, port, 1);
+}
+
+void
 cs_fmt_endpoints(struct cs_out *o, const struct cs_addr *src, unsigned sport,
                  const struct cs_addr *dst, unsigned dport, int ports)
 {

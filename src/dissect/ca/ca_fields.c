@@ -308,18 +308,6 @@ get_data(const struct cs_fieldctx *c, const struct cs_record *r, struct cs_fval 
     return 1;
 }
 
-static void
-put_endpoint(struct cs_out *o, const struct cs_addr *a, uint16_t port)
-{
-    if (a->family == 6)
-        cs_out_char(o, '[');
-    cs_out_addr(o, a);
-    if (a->family == 6)
-        cs_out_char(o, ']');
-    cs_out_char(o, ':');
-    cs_out_u64(o, port);
-}
-
 static int
 get_client(const struct cs_fieldctx *c, const struct cs_record *r, struct cs_fval *v)
 {
@@ -328,9 +316,9 @@ get_client(const struct cs_fieldctx *c, const struct cs_record *r, struct cs_fva
     if (!m || !m->src.family)
         return 0;
     if (m->response)
-        put_endpoint(c->sink, &m->dst, m->dport);
+        cs_out_endpoint(c->sink, &m->dst, m->dport);
     else
-        put_endpoint(c->sink, &m->src, m->sport);
+        cs_out_endpoint(c->sink, &m->src, m->sport);
     return 1;
 }
 
@@ -342,9 +330,9 @@ get_server(const struct cs_fieldctx *c, const struct cs_record *r, struct cs_fva
     if (!m || !m->src.family)
         return 0;
     if (m->response)
-        put_endpoint(c->sink, &m->src, m->sport);
+        cs_out_endpoint(c->sink, &m->src, m->sport);
     else
-        put_endpoint(c->sink, &m->dst, m->dport);
+        cs_out_endpoint(c->sink, &m->dst, m->dport);
     return 1;
 }
 
