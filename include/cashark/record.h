@@ -13,6 +13,7 @@ enum cs_record_kind {
     CS_REC_TCPCONN,    /* one TCP connection's summary (app: struct cs_tcpconn) */
     CS_REC_TCPPKT,     /* one packet of a followed connection (app: cs_tcpstats_pktinfo) */
     CS_REC_CASTAT,     /* one row of a `stats ca` table (app: struct cs_ca_row) */
+    CS_REC_TCPGROUP,   /* one row of `stats tcp --by` (app: struct cs_tcpgroup) */
     CS_REC__COUNT
 };
 

@@ -22,10 +22,13 @@
 /* One direction of a summary row: c2s (index 0) or s2c (index 1). */
 struct cs_tcpconn_dir {
     uint64_t pkts;             /* packets sent */
+    uint64_t data_pkts;        /* packets with payload (tcptrace's actual data pkts) */
     uint64_t bytes;            /* payload bytes, retransmissions included */
     uint64_t unique_bytes;     /* payload bytes never seen before in this direction */
     uint64_t retrans_pkts;     /* segments carrying bytes already seen (SYN and FIN count 1) */
     uint64_t retrans_bytes;    /* the bytes already seen */
+    uint64_t rexmt_data_pkts;  /* retransmissions with payload bytes already seen (no SYN/FIN) */
+    uint64_t rexmt_data_bytes; /* those payload bytes */
     uint32_t ooo_pkts;         /* segments with new bytes below the highest seen */
     uint32_t dupack;           /* tshark's duplicate ACK rule */
     uint32_t zero_win;         /* window-0 advertisements (no SYN/FIN/RST) */
@@ -107,5 +110,58 @@ extern const char cs_tcpstats_columns[];
 struct cs_tcpstats_pktinfo {
     unsigned labels;
 };
+
+/* ---- summaries per server or per client (`stats tcp --by`) ---- */
+
+enum cs_tcpby { CS_TCPBY_SERVER = 0, CS_TCPBY_CLIENT = 1 };
+
+/* One summary row (record kind CS_REC_TCPGROUP). Times are ns; the quantiles are over the
+ * connections that have the value (hs_*: a SYN and a SYN-ACK seen), by linear interpolation
+ * between the closest ranks (Hyndman-Fan type 7, as numpy and Python's statistics.quantiles
+ * method="inclusive"). */
+struct cs_tcpgroup {
+    struct cs_addr addr; /* server address (--by server) or client address (--by client) */
+    uint16_t port;       /* server port; 0 with --by client */
+    uint16_t vlan;
+    uint8_t by;        /* CS_TCPBY_* */
+    uint8_t other;     /* the row of every key past the cap on rows */
+    uint8_t ts_digits; /* decimals of the capture's time stamps */
+    uint8_t sampled;   /* quantiles from every Nth connection (more than the sample cap) */
+    uint64_t conns;
+    uint64_t hs_n;         /* connections with a handshake time */
+    uint64_t syn_retrans;  /* SYNs sent again (syn_n - 1 summed) */
+    uint64_t no_synack;    /* connections with a SYN and no SYN-ACK */
+    uint64_t data_pkts;    /* packets with payload, both directions */
+    uint64_t retrans_pkts; /* of them, retransmissions (payload already seen) */
+    uint64_t bytes;        /* payload bytes, both directions, retransmissions included */
+    uint64_t retrans_bytes;
+    uint64_t rst_client, rst_server; /* connections whose first RST came from that side */
+    uint64_t zero_win;               /* window-0 advertisements, both directions */
+    int64_t first_t, last_t;
+    int64_t hs[6];       /* hs_first: min, 25 %, median, 75 %, 90 %, max */
+    int64_t hs_last[3];  /* hs_last: median, 90 %, max */
+    int64_t duration[3]; /* median, 90 %, max */
+};
+
+/* The quantile pct (0..100) of n ascending values (type 7: v[h] + (h - floor h)(v[h+1] - v[h])
+ * with h = (n - 1) pct / 100, rounded toward zero to the nanosecond). 0 when n is 0. */
+int64_t cs_tcpstats_quantile(const int64_t *sorted, size_t n, unsigned pct);
+
+struct cs_tcpgroups;
+
+/* An aggregator of connection rows into at most max_rows rows (then one "other" row), keeping
+ * at most max_samples time values in all (beyond, every 2nd, 4th, ... connection's). */
+struct cs_tcpgroups *cs_tcpgroups_new(enum cs_tcpby by, size_t max_rows, size_t max_samples);
+void cs_tcpgroups_free(struct cs_tcpgroups *g);
+/* Accounts one finished connection. Returns 0, or -1 when out of memory. */
+int cs_tcpgroups_add(struct cs_tcpgroups *g, const struct cs_tcpconn *row);
+/* Computes the quantiles and returns the rows (*n of them), ordered by address, port and vlan
+ * (the "other" row last), or NULL when out of memory. Valid until cs_tcpgroups_free. */
+const struct cs_tcpgroup *const *cs_tcpgroups_finish(struct cs_tcpgroups *g, size_t *n);
+
+extern const struct cs_field_table cs_tcpstats_group_fields;
+/* The columns of a --by table as a template: the text table's (all = 0) or every field (all =
+ * 1: CSV, TSV, JSON). */
+const char *cs_tcpstats_group_columns(enum cs_tcpby by, int all);
 
 #endif

@@ -7,9 +7,10 @@
  *   take one byte each); a segment with bytes already seen is a retransmission, and those bytes
  *   are its retransmitted bytes. Order only, no timing.
  * - ooo_pkts: tcptrace's out-of-order: a segment with never-seen bytes below the highest seen.
- * - dupack: tshark's rule: no payload, no SYN/FIN/RST, same ack as this direction's last one,
- *   seq at the next expected byte, a non-zero window, unchanged or with SACK blocks (tshark 4.0
- *   never counts a window-0 ACK, SACK or not: measured on zero_window.pcap).
+ * - dupack: tshark 4.0's rule: no payload, no SYN/FIN/RST, same ack as this direction's last
+ *   one, seq at the next expected byte, a non-zero unchanged window. SACK blocks do not make an
+ *   ACK with a new window a duplicate (measured: tcp_own_loss.pcap, Linux's SACK ACKs during
+ *   recovery, 0 for tshark 4.0.17), nor one with window 0 (zero_window.pcap).
  * - zero_win: tshark's: window field 0 on a packet without SYN/FIN/RST.
  * - zwp: a segment while the peer's last window was 0: Linux probes (no payload at the next
  *   expected byte minus 1) and probes with data (tcptrace's "zwnd probe", not counted as
@@ -341,7 +342,12 @@ sequence(struct entry *e, int dir, const struct cs_tcp *th, uint32_t len, int pe
     }
     if (len) {
         int64_t p0 = start + syn;
-        o->unique_bytes += len - (uint64_t)covered(d, p0, p0 + len);
+        uint64_t again = (uint64_t)covered(d, p0, p0 + len);
+        o->unique_bytes += len - again;
+        if (again) {
+            o->rexmt_data_pkts++;
+            o->rexmt_data_bytes += again;
+        }
     }
     if (d->niv && start > hi0) {
         labels |= CS_TCPA_GAP;
@@ -376,6 +382,7 @@ cs_tcpstats_packet(struct cs_tcpstats *s, const struct cs_packet *p, const struc
     unsigned labels = 0;
 
     o->pkts++;
+    o->data_pkts += len != 0;
     o->bytes += len;
     handshake(e, dir, th, ts);
     if (fl & CS_TH_SYN) {
@@ -406,7 +413,7 @@ cs_tcpstats_packet(struct cs_tcpstats *s, const struct cs_packet *p, const struc
     /* tshark's duplicate ACK, tested against the state before this packet */
     if (!len && (fl & CS_TH_ACK) && !(fl & (CS_TH_SYN | CS_TH_FIN | CS_TH_RST)) && d->ack_seen &&
         th->ack == d->last_ack && d->niv && (uint32_t)(th->seq - d->base) == (uint32_t)d->hi &&
-        th->win != 0 && (th->win == d->last_win || th->n_sack)) {
+        th->win != 0 && th->win == d->last_win) {
         o->dupack++;
         labels |= CS_TCPA_DUPACK;
     }

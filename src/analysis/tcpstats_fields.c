@@ -211,6 +211,7 @@ get_open_other(const struct cs_fieldctx *c, const struct cs_record *r, struct cs
 #define DIR_BOTH(name, expr) DIR_UINT(name, 0, expr) DIR_UINT(name, 1, expr)
 
 DIR_BOTH(pkts, x->pkts)
+DIR_BOTH(data_pkts, x->data_pkts)
 DIR_BOTH(bytes, x->bytes)
 DIR_BOTH(unique_bytes, x->unique_bytes)
 DIR_BOTH(retrans_pkts, x->retrans_pkts)
@@ -272,6 +273,8 @@ DIR_FN(mss)
 
 #define DIR_ROWS(d, p)                                                                             \
     {p "pkts", CS_FT_UINT, "packets sent " p, get_pkts_##d},                                       \
+        {p "data_pkts", CS_FT_UINT, "packets with payload (tcptrace's actual data pkts)",          \
+         get_data_pkts_##d},                                                                       \
         {p "bytes", CS_FT_UINT, "payload bytes, retransmissions included", get_bytes_##d},         \
         {p "unique_bytes", CS_FT_UINT, "payload bytes never seen before in that direction",        \
          get_unique_bytes_##d},                                                                    \
@@ -333,9 +336,9 @@ static const struct cs_field conn_fields[] = {
 const struct cs_field_table cs_tcpstats_conn_fields = {CS_KIND_BIT(CS_REC_TCPCONN), conn_fields};
 
 #define DIR_TOKS(p)                                                                                \
-    "<" p "pkts> <" p "bytes> <" p "unique_bytes> <" p "retrans_pkts> <" p "retrans_bytes> <" p    \
-    "ooo_pkts> <" p "dupack> <" p "zero_win> <" p "zwp> <" p "keepalive> <" p "win_min> <" p       \
-    "win_max> <" p "scale> <" p "mss> <" p "rst> <" p "fin> "
+    "<" p "pkts> <" p "data_pkts> <" p "bytes> <" p "unique_bytes> <" p "retrans_pkts> <" p        \
+    "retrans_bytes> <" p "ooo_pkts> <" p "dupack> <" p "zero_win> <" p "zwp> <" p "keepalive> <" p \
+    "win_min> <" p "win_max> <" p "scale> <" p "mss> <" p "rst> <" p "fin> "
 
 const char cs_tcpstats_columns[] =
     "<conn> <client> <server> <ipv> <vlan> <client_known> <first_t> <last_t> <duration> <syn_t> "

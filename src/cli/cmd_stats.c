@@ -141,12 +141,17 @@ cs_table_columns(const char *tpl, enum cs_record_kind kind, const struct cs_fiel
 /* Rows wait in batches of CHUNK_ROWS (all of them with --sort): each batch is ordered by conn,
  * gets its open_at_rst figures and is printed, so memory stays bounded on endless input. */
 #define CHUNK_ROWS 65536
+/* --by: at most this many rows (then one "other" row) and time values kept for the quantiles
+ * (beyond, a regular sample): about 40 MiB at most. */
+#define TCP_BY_MAX_ROWS    65536
+#define TCP_BY_MAX_SAMPLES (4u << 20)
 
 struct tcp_run {
     const struct cs_cli *cli;
     struct cs_out *out;
     struct cs_where *where;
     struct cs_tcpstats *st;
+    struct cs_tcpgroups *groups; /* --by: rows summed per server or client */
     struct cs_tcpconn *rows;
     size_t n, cap;
     struct cs_formatter *fmt;     /* csv/tsv/json or --format */
@@ -179,6 +184,11 @@ tcp_evict(void *ctx, struct cs_flow *fl, enum cs_evict_reason why)
     struct cs_tcpconn row;
     if (!cs_tcpstats_end(run->st, fl, &row))
         return;
+    if (run->groups) {
+        if (cs_tcpgroups_add(run->groups, &row) != 0)
+            run->oom = 1;
+        return;
+    }
     if (run->n == run->cap) {
         size_t cap = run->cap ? run->cap * 2 : 256;
         struct cs_tcpconn *r = realloc(run->rows, cap * sizeof *r);
@@ -194,9 +204,10 @@ tcp_evict(void *ctx, struct cs_flow *fl, enum cs_evict_reason why)
         run->rc = tcp_output(run);
 }
 
-/* Sort keys: each row's value of the --sort field, computed once. */
+/* Sort keys: each record's value of the --sort field, computed once; ties keep input order. */
 struct sort_key {
-    const struct cs_tcpconn *row;
+    struct cs_record rec;
+    size_t index;
     int present;
     long double num;
     char *text;
@@ -214,7 +225,7 @@ key_cmp(const void *a, const void *b)
     if (x->present) {
         if (x->text || y->text) {
             size_t m = x->tlen < y->tlen ? x->tlen : y->tlen;
-            c = memcmp(x->text, y->text, m);
+            c = m ? memcmp(x->text, y->text, m) : 0;
             if (!c)
                 c = (x->tlen > y->tlen) - (x->tlen < y->tlen);
         } else {
@@ -224,7 +235,7 @@ key_cmp(const void *a, const void *b)
             c = -c;
     }
     if (!c)
-        c = (x->row->conn > y->row->conn) - (x->row->conn < y->row->conn);
+        c = (x->index > y->index) - (x->index < y->index);
     return c;
 }
 
@@ -246,25 +257,32 @@ conn_record(const struct cs_tcpconn *row, struct cs_frame *fr)
     return r;
 }
 
-/* Orders rows by the --sort field (a leading '-' for descending) into *order. */
-static int
-sort_rows(const char *spec, const struct cs_tcpconn *rows, size_t n,
-          const struct cs_tcpconn ***order)
+/* The --sort field for records of kind, or NULL after a usage message. */
+static const struct cs_field *
+sort_field(const char *spec, enum cs_record_kind kind)
 {
-    int desc = spec[0] == '-';
-    const char *name = spec + desc;
-    const struct cs_field *f = cs_field_find(name, strlen(name), CS_REC_TCPCONN);
-    if (!f) {
+    const char *name = spec + (spec[0] == '-');
+    const struct cs_field *f = cs_field_find(name, strlen(name), kind);
+    if (!f)
         fprintf(stderr,
-                "cashark: --sort: unknown field '%s' for stats tcp\n"
+                "cashark: --sort: unknown field '%s' for stats tcp%s\n"
                 "Try 'cashark fields' for the list of fields.\n",
-                name);
+                name, kind == CS_REC_TCPGROUP ? " --by" : "");
+    return f;
+}
+
+/* Orders recs[0..n) by the --sort field (a leading '-' for descending), stable. */
+static int
+sort_records(const char *spec, struct cs_record *recs, size_t n)
+{
+    if (!n)
+        return 0;
+    const struct cs_field *f = sort_field(spec, recs[0].kind);
+    if (!f)
         return CS_EXIT_USAGE;
-    }
-    struct sort_key *k = calloc(n ? n : 1, sizeof *k);
+    struct sort_key *k = calloc(n, sizeof *k);
     struct cs_out *s = cs_out_new_mem(64);
-    *order = calloc(n ? n : 1, sizeof **order);
-    if (!k || !s || !*order) {
+    if (!k || !s) {
         free(k);
         cs_out_free(s);
         fputs("cashark: out of memory\n", stderr);
@@ -272,14 +290,13 @@ sort_rows(const char *spec, const struct cs_tcpconn *rows, size_t n,
     }
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        struct cs_frame fr;
-        struct cs_record r = conn_record(&rows[i], &fr);
         struct cs_fieldctx ctx = {s, 0, 0};
         struct cs_fval v;
         cs_out_reset(s);
-        k[i].row = &rows[i];
-        k[i].desc = desc;
-        k[i].present = f->get(&ctx, &r, &v);
+        k[i].rec = recs[i];
+        k[i].index = i;
+        k[i].desc = spec[0] == '-';
+        k[i].present = f->get(&ctx, &recs[i], &v);
         if (!k[i].present)
             continue;
         if (f->type != CS_FT_TIME && f->type != CS_FT_UINT && f->type != CS_FT_BIGUINT &&
@@ -304,7 +321,7 @@ sort_rows(const char *spec, const struct cs_tcpconn *rows, size_t n,
     if (rc == 0) {
         qsort(k, n, sizeof *k, key_cmp);
         for (size_t i = 0; i < n; i++)
-            (*order)[i] = k[i].row;
+            recs[i] = k[i].rec;
     } else {
         fputs("cashark: out of memory\n", stderr);
     }
@@ -315,45 +332,24 @@ sort_rows(const char *spec, const struct cs_tcpconn *rows, size_t n,
     return rc;
 }
 
-/* Where-filter, order and cut the rows waiting, print them and forget them. */
+/* --sort, then --where and --first over recs[0..n); prints what is left as a table or through
+ * the formatter. */
 static int
-tcp_output(struct tcp_run *run)
+print_records(struct tcp_run *run, struct cs_record *recs, size_t n)
 {
     const struct cs_cli *cli = run->cli;
-    size_t n = run->n;
-    run->n = 0;
-    qsort(run->rows, n, sizeof *run->rows, conn_cmp);
-    if (cs_tcpstats_open_at_rst(run->rows, n) != 0)
-        return CS_EXIT_INPUT;
-    const struct cs_tcpconn **order = NULL;
-    int rc = 0;
     if (cli->sort) {
-        rc = sort_rows(cli->sort, run->rows, n, &order);
+        int rc = sort_records(cli->sort, recs, n);
         if (rc)
             return rc;
-    } else {
-        order = calloc(n ? n : 1, sizeof *order);
-        if (!order)
-            return CS_EXIT_INPUT;
-        for (size_t i = 0; i < n; i++)
-            order[i] = &run->rows[i];
-    }
-    struct cs_frame *frames = calloc(n ? n : 1, sizeof *frames);
-    struct cs_record *recs = calloc(n ? n : 1, sizeof *recs);
-    if (!frames || !recs) {
-        free(frames);
-        free(recs);
-        free(order);
-        return CS_EXIT_INPUT;
     }
     size_t nrec = 0;
     for (size_t i = 0; i < n; i++) {
         if (cli->first && run->printed + nrec >= cli->first)
             break;
-        recs[nrec] = conn_record(order[i], &frames[nrec]);
-        if (run->where && !cs_where_match(run->where, &recs[nrec]))
+        if (run->where && !cs_where_match(run->where, &recs[i]))
             continue;
-        nrec++;
+        recs[nrec++] = recs[i];
     }
     if (run->fmt) {
         for (size_t i = 0; i < nrec && !cs_out_failed(run->out); i++)
@@ -363,17 +359,88 @@ tcp_output(struct tcp_run *run)
         run->header_done = 1;
     }
     run->printed += nrec;
+    return 0;
+}
+
+/* Where-filter, order and cut the rows waiting, print them and forget them. */
+static int
+tcp_output(struct tcp_run *run)
+{
+    size_t n = run->n;
+    run->n = 0;
+    if (n)
+        qsort(run->rows, n, sizeof *run->rows, conn_cmp);
+    if (cs_tcpstats_open_at_rst(run->rows, n) != 0)
+        return CS_EXIT_INPUT;
+    struct cs_frame *frames = calloc(n ? n : 1, sizeof *frames);
+    struct cs_record *recs = calloc(n ? n : 1, sizeof *recs);
+    int rc = CS_EXIT_INPUT;
+    if (frames && recs) {
+        for (size_t i = 0; i < n; i++)
+            recs[i] = conn_record(&run->rows[i], &frames[i]);
+        rc = print_records(run, recs, n);
+    }
     free(frames);
     free(recs);
-    free(order);
     return rc;
 }
 
-/* Checks --format and --sort before reading anything, so usage errors come first. */
+/* --by: the summary rows, once the input has ended. */
+static int
+group_output(struct tcp_run *run)
+{
+    size_t n = 0;
+    const struct cs_tcpgroup *const *rows = cs_tcpgroups_finish(run->groups, &n);
+    struct cs_frame *frames = calloc(n ? n : 1, sizeof *frames);
+    struct cs_record *recs = calloc(n ? n : 1, sizeof *recs);
+    int rc = CS_EXIT_INPUT;
+    if (rows && frames && recs) {
+        for (size_t i = 0; i < n; i++) {
+            frames[i].ts_ns = rows[i]->first_t;
+            frames[i].ts_digits = rows[i]->ts_digits;
+            recs[i] = (struct cs_record){CS_REC_TCPGROUP, &frames[i], NULL, NULL, rows[i], 0};
+        }
+        rc = print_records(run, recs, n);
+        if (n && rows[0]->sampled)
+            fputs("cashark: stats tcp --by: too many connections to keep every time: quantiles "
+                  "are over a regular sample of them\n",
+                  stderr);
+    }
+    free(frames);
+    free(recs);
+    return rc;
+}
+
+/* --by GROUP: a table of names to kinds of summary. */
+static const struct {
+    const char *name;
+    enum cs_tcpby by;
+} tcp_by_names[] = {
+    {"server", CS_TCPBY_SERVER},
+    {"client", CS_TCPBY_CLIENT},
+};
+
+/* 0 and *by, or a usage message and CS_EXIT_USAGE. */
+static int
+tcp_by(const char *name, enum cs_tcpby *by)
+{
+    for (size_t i = 0; i < sizeof tcp_by_names / sizeof tcp_by_names[0]; i++)
+        if (strcmp(name, tcp_by_names[i].name) == 0) {
+            *by = tcp_by_names[i].by;
+            return 0;
+        }
+    fprintf(stderr, "cashark: --by: stats tcp sums rows by server or client, not '%s'\n", name);
+    return CS_EXIT_USAGE;
+}
+
+/* Checks --by, --format and --sort before reading anything, so usage errors come first. */
 static int
 tcp_check_usage(const struct cs_cli *cli)
 {
     char err[512];
+    enum cs_tcpby by;
+    if (cli->by && tcp_by(cli->by, &by) != 0)
+        return CS_EXIT_USAGE;
     if (cli->fmt.template_text) {
         struct cs_out *o = cs_out_new_mem(64);
         struct cs_formatter *f = o ? cs_fmt_new(&cli->fmt, o, err, sizeof err) : NULL;
@@ -384,16 +451,8 @@ tcp_check_usage(const struct cs_cli *cli)
             return CS_EXIT_USAGE;
         }
     }
-    if (cli->sort) {
-        const char *name = cli->sort + (cli->sort[0] == '-');
-        if (!cs_field_find(name, strlen(name), CS_REC_TCPCONN)) {
-            fprintf(stderr,
-                    "cashark: --sort: unknown field '%s' for stats tcp\n"
-                    "Try 'cashark fields' for the list of fields.\n",
-                    name);
-            return CS_EXIT_USAGE;
-        }
-    }
+    if (cli->sort && !sort_field(cli->sort, cli->by ? CS_REC_TCPGROUP : CS_REC_TCPCONN))
+        return CS_EXIT_USAGE;
     return 0;
 }
 
@@ -428,20 +487,29 @@ stats_tcp(struct cs_cli *cli, struct cs_out *out)
     run.out = out;
     run.where = where;
     run.st = cs_tcpstats_new(cli->flows.capacity ? cli->flows.capacity : 65536);
+    const char *text_cols = cs_tcpstats_columns, *all_cols = cs_tcpstats_columns;
+    enum cs_record_kind kind = CS_REC_TCPCONN;
+    enum cs_tcpby by = CS_TCPBY_SERVER;
+    if (cli->by && tcp_by(cli->by, &by) == 0) {
+        run.groups = cs_tcpgroups_new(by, TCP_BY_MAX_ROWS, TCP_BY_MAX_SAMPLES);
+        text_cols = cs_tcpstats_group_columns(by, 0);
+        all_cols = cs_tcpstats_group_columns(by, 1);
+        kind = CS_REC_TCPGROUP;
+    }
     char err[512];
     if (cli->fmt.outfmt == CS_OUTFMT_TEXT && !cli->fmt.template_text) {
-        run.ncols =
-            cs_table_columns(cs_tcpstats_columns, CS_REC_TCPCONN, &run.cols, err, sizeof err);
+        run.ncols = cs_table_columns(text_cols, kind, &run.cols, err, sizeof err);
         run.widths = calloc(run.ncols + 1, sizeof *run.widths);
     } else {
         struct cs_fmt_config cfg = cli->fmt;
         cfg.hexdump = 0;
         if (!cfg.template_text)
-            cfg.template_text = cs_tcpstats_columns;
+            cfg.template_text = all_cols;
         run.fmt = cs_fmt_new(&cfg, out, err, sizeof err);
     }
-    if (!run.st || (!run.fmt && (!run.ncols || !run.widths))) {
+    if (!run.st || (cli->by && !run.groups) || (!run.fmt && (!run.ncols || !run.widths))) {
         cs_where_free(where);
+        cs_tcpgroups_free(run.groups);
         cs_tcpstats_free(run.st);
         cs_fmt_free(run.fmt);
         free(run.cols);
@@ -461,13 +529,14 @@ stats_tcp(struct cs_cli *cli, struct cs_out *out)
             pl.exit_code = CS_EXIT_INPUT;
         }
         if (run.rc == 0)
-            run.rc = tcp_output(&run);
+            run.rc = run.groups ? group_output(&run) : tcp_output(&run);
         cs_out_flush(out);
         rc = cs_pipeline_finish(&pl);
         if (run.rc)
             rc = run.rc;
     }
     cs_pipeline_free(&pl);
+    cs_tcpgroups_free(run.groups);
     cs_tcpstats_free(run.st);
     cs_fmt_free(run.fmt);
     free(run.cols);

@@ -459,9 +459,11 @@ static const struct cs_field packet_fields[] = {
     {NULL, CS_FT_UINT, NULL, NULL},
 };
 
-/* Every kind but connection summaries and stats ca rows, which have no packet of their own. */
-static const struct cs_field_table core_table = {
-    CS_KINDS_ALL & ~CS_KIND_BIT(CS_REC_TCPCONN) & ~CS_KIND_BIT(CS_REC_CASTAT), core_fields};
+/* Every kind but TCP connection rows, their --by rows and stats ca rows: no packet of their own. */
+static const struct cs_field_table core_table = {CS_KINDS_ALL & ~CS_KIND_BIT(CS_REC_TCPCONN) &
+                                                     ~CS_KIND_BIT(CS_REC_CASTAT) &
+                                                     ~CS_KIND_BIT(CS_REC_TCPGROUP),
+                                                 core_fields};
 static const struct cs_field_table packet_table = {CS_KIND_BIT(CS_REC_PACKET), packet_fields};
 
 /* Dissectors add their tables here (Channel Access, MPTCP), keyed by their record kinds. */
@@ -470,6 +472,7 @@ static const struct cs_field_table *const field_tables[] = {
     &packet_table,
     &cs_tcpstats_conn_fields,
     &cs_tcpstats_packet_fields,
+    &cs_tcpstats_group_fields,
     &cs_ca_field_table,
     &cs_ca_stats_field_table,
     &cs_mptcp_field_table,
