@@ -6,18 +6,6 @@
 
 #define ROW(r) ((const struct cs_tcpconn *)(r)->app)
 
-static void
-endpoint(struct cs_out *o, const struct cs_addr *a, uint16_t port)
-{
-    if (a->family == 6)
-        cs_out_char(o, '[');
-    cs_out_addr(o, a);
-    if (a->family == 6)
-        cs_out_char(o, ']');
-    cs_out_char(o, ':');
-    cs_out_u64(o, port);
-}
-
 static int
 set_time(const struct cs_tcpconn *t, struct cs_fval *v, int64_t ns)
 {
@@ -38,7 +26,7 @@ static int
 get_client(const struct cs_fieldctx *c, const struct cs_record *r, struct cs_fval *v)
 {
     (void)v;
-    endpoint(c->sink, &ROW(r)->cli, ROW(r)->cport);
+    cs_out_endpoint(c->sink, &ROW(r)->cli, ROW(r)->cport);
     return 1;
 }
 
@@ -46,7 +34,7 @@ static int
 get_server(const struct cs_fieldctx *c, const struct cs_record *r, struct cs_fval *v)
 {
     (void)v;
-    endpoint(c->sink, &ROW(r)->srv, ROW(r)->sport);
+    cs_out_endpoint(c->sink, &ROW(r)->srv, ROW(r)->sport);
     return 1;
 }
 
