@@ -22,18 +22,34 @@ static int
 shortest(double x, int f32, char *digits, int *exp10)
 {
     char buf[40];
-    /* Fast path: a whole number below 10^15 is its own shortest form (exact in both float and
-     * double up to 2^24 and 2^53), with no printf/strtod round trips. */
     double ax = fabs(x);
+    /* Fast paths, no printf/strtod round trips: a whole number below 10^15 is its own shortest
+     * form; a double with at most 6 decimals is r / 10^d for the smallest such d where the
+     * division (correctly rounded, like strtod) gives x back exactly. */
+    uint64_t whole = 0;
+    int places = -1;
     if (ax < 1e15 && ax == floor(ax) && (!f32 || ax < 16777216.0)) {
-        uint64_t v = (uint64_t)ax;
+        whole = (uint64_t)ax;
+        places = 0;
+    } else if (!f32 && ax >= 1e-6 && ax < 1e9) {
+        double p = 1;
+        for (int d = 1; d <= 6 && places < 0; d++) {
+            p *= 10;
+            double y = nearbyint(ax * p);
+            if (y / p == ax) {
+                whole = (uint64_t)y;
+                places = d;
+            }
+        }
+    }
+    if (places >= 0) {
         char rev[20];
         int n = 0;
         do {
-            rev[n++] = (char)('0' + v % 10);
-            v /= 10;
-        } while (v);
-        *exp10 = n - 1;
+            rev[n++] = (char)('0' + whole % 10);
+            whole /= 10;
+        } while (whole);
+        *exp10 = n - 1 - places;
         int k = 0;
         while (k < n) {
             digits[k] = rev[n - 1 - k];
