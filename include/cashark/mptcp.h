@@ -162,21 +162,52 @@ struct cs_mptcp_event {
 
 struct cs_mptcp_config {
     int verify;         /* -v: check MP_JOIN HMACs and DSS checksums */
-    uint64_t max_conns; /* MPTCP connections tracked (default 1 << 20); more are counted only */
+    uint64_t max_conns; /* MPTCP connections open at once (default 1 << 20); more are counted */
+};
+
+/* What the tracker holds and what its caps dropped. */
+struct cs_mptcp_counts {
+    uint64_t conns;             /* MPTCP connections numbered over the run */
+    uint64_t open_conns;        /* not retired yet */
+    uint64_t open_subflows;     /* subflows not retired yet (with their connection or alone) */
+    uint64_t retired;           /* connections retired */
+    uint64_t conns_dropped;     /* not tracked: max_conns were open */
+    uint64_t subflows_dropped;  /* not tracked: as many subflows open as max_conns */
+    uint64_t tokens_dropped;    /* not in the token map (full): their joins become orphans */
+    uint64_t late_joins;        /* MP_JOIN SYNs naming the token of a retired connection */
+    uint64_t unlisted_subflows; /* past CS_MPTCP_MAX_SUBFLOWS in one connection: counted only */
 };
 
 struct cs_mptcp;
 
 struct cs_mptcp *cs_mptcp_new(const struct cs_mptcp_config *cfg);
+/* Frees everything, open connections included (nothing is printed). */
 void cs_mptcp_free(struct cs_mptcp *m);
 /* Handles one packet after flow tracking; emit (may be NULL) gets one record per option. */
 void cs_mptcp_packet(struct cs_mptcp *m, const struct cs_frame *f, const struct cs_packet *p,
                      const struct cs_flow_view *fv, cs_emit_fn emit, void *emit_ctx);
 
+/* Retires connections as their flows leave t, so memory stays flat on endless input: when the
+ * last subflow of a connection leaves the flow table (closed and lingered, idle, pressure, port
+ * reuse), the connection is handed to the report (cs_mptcp_stats_start) or freed, and its
+ * tokens are forgotten. A later MP_JOIN with one of them is an orphan join marked late (the
+ * connection it names had ended); a later segment on one of its 4-tuples starts a new
+ * connection. A subflow without a connection (fallback, orphan join, unanswered SYN) is retired
+ * with its flow. Without this call connections are retired only by cs_mptcp_stats_end().
+ * Returns 0, or -1 when the flow table has no eviction callback slot left. */
+int cs_mptcp_attach(struct cs_mptcp *m, struct cs_flowtab *t);
+
 /* `stats mptcp`: per connection (subflows = 0) or per subflow, as text, CSV, TSV or JSON Lines,
- * then fallbacks and orphan joins. */
-void cs_mptcp_stats_write(const struct cs_mptcp *m, struct cs_out *o, enum cs_outfmt fmt,
-                          int subflows);
+ * then fallbacks and orphan joins. Retired connections wait in batches of CS_MPTCP_BATCH
+ * (connections and lone subflows); each batch is printed in first-seen order. Text: the line
+ * "MPTCP connections: N" comes first when everything fits one batch, last otherwise. */
+#define CS_MPTCP_BATCH 1024
+/* Returns 0, or -1 when out of memory. */
+int cs_mptcp_stats_start(struct cs_mptcp *m, struct cs_out *o, enum cs_outfmt fmt, int subflows);
+/* Retires what is still open and prints the last batch (and the header of an empty report). */
+void cs_mptcp_stats_end(struct cs_mptcp *m);
+
+void cs_mptcp_get_counts(const struct cs_mptcp *m, struct cs_mptcp_counts *c);
 
 /* The registry row and the field table for records of kind CS_REC_MPTCP. */
 extern const struct cs_dissector_ops cs_mptcp_dissector;

@@ -1,5 +1,5 @@
 /* cmd_stats_mptcp.c: `cashark stats mptcp [--subflows]`: the MPTCP tracker fed by the shared
- * pipeline, summarised at the end of the input (RFC 8684). */
+ * pipeline, each connection summarised once its subflows have left the flow table (RFC 8684). */
 #include "cmd_stats_mptcp.h"
 
 #include <stdio.h>
@@ -28,9 +28,15 @@ cs_cmd_stats_mptcp(struct cs_cli *cli, struct cs_out *out)
     }
     struct cs_pipeline pl;
     int rc = cs_pipeline_init(&pl, cli, out, mptcp_packet, m);
+    if (rc == 0 && (cs_mptcp_attach(m, pl.flows) != 0 ||
+                    cs_mptcp_stats_start(m, out, cli->fmt.outfmt, cli->subflows) != 0)) {
+        fputs("cashark: out of memory\n", stderr);
+        rc = CS_EXIT_INPUT;
+    }
     if (rc == 0) {
+        /* connections are printed in batches as their last subflow leaves the flow table */
         cs_pipeline_run(&pl);
-        cs_mptcp_stats_write(m, out, cli->fmt.outfmt, cli->subflows);
+        cs_mptcp_stats_end(m);
         cs_out_flush(out);
         rc = cs_pipeline_finish(&pl);
     }

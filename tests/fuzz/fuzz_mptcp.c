@@ -58,8 +58,10 @@ build(uint8_t *pkt, uint8_t ctl, const uint8_t *opts, size_t opt_len, uint32_t s
     return tot;
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* One run over the input: the tracker retires connections as the small flow table evicts
+ * their subflows and prints them as fmt (per subflow when subflows). */
+static void
+run(const uint8_t *data, size_t size, enum cs_outfmt fmt, int subflows)
 {
     struct cs_flowtab_config cfg;
     cs_flowtab_config_default(&cfg);
@@ -68,7 +70,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct cs_mptcp_config mc = {1, 16};
     struct cs_mptcp *m = cs_mptcp_new(&mc);
     struct cs_out *o = cs_out_new_mem(256);
-    if (!ft || !m || !o)
+    if (!ft || !m || !o || cs_mptcp_attach(m, ft) != 0 ||
+        cs_mptcp_stats_start(m, o, fmt, subflows) != 0)
         goto out;
     uint32_t seq[2] = {1000, 900000};
     uint8_t pkt[40 + 40 + 112];
@@ -88,14 +91,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct cs_flow_view fv;
         cs_decode_frame(&f, &p);
         cs_flowtab_track(ft, &p, &fv);
-        cs_mptcp_packet(m, &f, &p, &fv, to_text, o);
+        cs_mptcp_packet(m, &f, &p, &fv, to_text, o); /* resets o: batches stay small */
     }
-    cs_mptcp_stats_write(m, o, CS_OUTFMT_TEXT, 0);
-    cs_out_reset(o);
-    cs_mptcp_stats_write(m, o, CS_OUTFMT_JSON, 1);
+    cs_flowtab_flush(ft);
+    cs_mptcp_stats_end(m);
 out:
     cs_out_free(o);
-    cs_mptcp_free(m);
     cs_flowtab_free(ft);
+    cs_mptcp_free(m);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    run(data, size, CS_OUTFMT_TEXT, 0);
+    run(data, size, CS_OUTFMT_JSON, 1);
     return 0;
 }

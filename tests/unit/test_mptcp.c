@@ -1,5 +1,6 @@
 /* test_mptcp.c: MPTCP option decoding and text (tcpdump's words), token/IDSN derivation and
- * HMACs (RFC 8684, RFC 6824), with vectors from tcpdump's test captures and the shared ones. */
+ * HMACs (RFC 8684, RFC 6824), with vectors from tcpdump's test captures and the shared ones;
+ * connections retired when their last subflow leaves the flow table, and late joins. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "cashark/flow.h"
+#include "cashark/format.h"
 #include "cashark/mptcp.h"
 
 struct opt_case {
@@ -218,14 +221,203 @@ test_join_hmac(void **state)
     assert_memory_equal(mac, want, sizeof want);
 }
 
+/* ---- retiring connections ---- */
+
+struct seg {
+    int64_t t_ms;   /* capture time */
+    uint16_t cport; /* client port (the server is 10.0.0.2:5001) */
+    int from_server;
+    uint16_t flags;
+    uint8_t opt[40]; /* TCP options, padded with zeros (EOL) to a multiple of 4 */
+    size_t opt_len;
+};
+
+struct rig {
+    struct cs_flowtab *ft;
+    struct cs_mptcp *m;
+    struct cs_out *o;
+    uint64_t ordinal;
+};
+
+/* Decodes, tracks and hands one IPv4/TCP segment (no payload) to the tracker. */
+static void
+feed(struct rig *r, const struct seg *s)
+{
+    uint8_t pkt[80];
+    size_t olen = (s->opt_len + 3) & ~(size_t)3, tot = 40 + olen;
+    memset(pkt, 0, sizeof pkt);
+    pkt[0] = 0x45;
+    pkt[3] = (uint8_t)tot;
+    pkt[8] = 64;
+    pkt[9] = 6;
+    uint8_t cli[4] = {10, 0, 0, 1}, srv[4] = {10, 0, 0, 2};
+    memcpy(pkt + 12, s->from_server ? srv : cli, 4);
+    memcpy(pkt + 16, s->from_server ? cli : srv, 4);
+    uint8_t *t = pkt + 20;
+    uint16_t sp = s->from_server ? 5001 : s->cport, dp = s->from_server ? s->cport : 5001;
+    t[0] = (uint8_t)(sp >> 8);
+    t[1] = (uint8_t)sp;
+    t[2] = (uint8_t)(dp >> 8);
+    t[3] = (uint8_t)dp;
+    t[4] = s->from_server ? 0x80 : 0x10; /* seq: a different ISN per side */
+    t[7] = (s->flags & CS_TH_SYN) ? 0 : 1;
+    t[8] = s->from_server ? 0x10 : 0x80; /* ack */
+    t[11] = (s->flags & CS_TH_ACK) ? 1 : 0;
+    t[12] = (uint8_t)(((20 + olen) / 4) << 4);
+    t[13] = (uint8_t)s->flags;
+    t[14] = 0xff;
+    memcpy(t + 20, s->opt, s->opt_len);
+    struct cs_frame f = {++r->ordinal,  s->t_ms * 1000000, 6, (uint32_t)tot,
+                         (uint32_t)tot, CS_DLT_RAW,        0, pkt};
+    struct cs_packet p;
+    struct cs_flow_view fv;
+    cs_decode_frame(&f, &p);
+    cs_flowtab_track(r->ft, &p, &fv);
+    cs_mptcp_packet(r->m, &f, &p, &fv, NULL, NULL);
+}
+
+#define KEY8(k)                                                                                    \
+    (uint8_t)((k) >> 56), (uint8_t)((k) >> 48), (uint8_t)((k) >> 40), (uint8_t)((k) >> 32),        \
+        (uint8_t)((k) >> 24), (uint8_t)((k) >> 16), (uint8_t)((k) >> 8), (uint8_t)(k)
+
+static const uint64_t key_a = 0x9c9eabd1e46a33b2ull, key_b = 0x967d2770b6960552ull;
+
+/* A v0 connection on client port 40000 (handshake, FIN both ways at 1 s) is retired 10 s after
+ * its close (the flow table's linger) when the next packet comes, not at the end of the run; a
+ * join naming its token afterwards is an orphan marked late, not a new subflow of it. */
+static void
+test_retire(void **state)
+{
+    (void)state;
+    struct cs_flowtab_config cfg;
+    cs_flowtab_config_default(&cfg);
+    struct rig r = {cs_flowtab_new(&cfg), NULL, cs_out_new_mem(256), 0};
+    struct cs_mptcp_config mc = {0, 0};
+    r.m = cs_mptcp_new(&mc);
+    assert_non_null(r.ft);
+    assert_non_null(r.m);
+    assert_non_null(r.o);
+    assert_int_equal(cs_mptcp_attach(r.m, r.ft), 0);
+    assert_int_equal(cs_mptcp_stats_start(r.m, r.o, CS_OUTFMT_TEXT, 0), 0);
+    uint32_t tok_b;
+    uint64_t idsn_b;
+    assert_int_equal(cs_mptcp_key_derive(key_b, 0, &tok_b, &idsn_b), 0);
+    const struct seg segs[] = {
+        /* MP_CAPABLE v0: SYN with the client's key, SYN/ACK with the server's, ACK with both */
+        {0, 40000, 0, CS_TH_SYN, {0x1e, 12, 0x00, 0x01, KEY8(key_a)}, 12},
+        {1, 40000, 1, CS_TH_SYN | CS_TH_ACK, {0x1e, 12, 0x00, 0x01, KEY8(key_b)}, 12},
+        {2, 40000, 0, CS_TH_ACK, {0x1e, 20, 0x00, 0x01, KEY8(key_a), KEY8(key_b)}, 20},
+        /* an MP_JOIN SYN with the server's token while the connection is open: its subflow */
+        {3, 40001, 0, CS_TH_SYN, {0x1e, 12, 0x10, 2, KEY8(((uint64_t)tok_b << 32) | 7)}, 12},
+        {1000, 40000, 0, CS_TH_FIN | CS_TH_ACK, {0}, 0},
+        {1001, 40000, 1, CS_TH_FIN | CS_TH_ACK, {0}, 0},
+        {1002, 40001, 0, CS_TH_RST, {0}, 0},
+    };
+    for (size_t i = 0; i < sizeof segs / sizeof segs[0]; i++)
+        feed(&r, &segs[i]);
+    struct cs_mptcp_counts n;
+    cs_mptcp_get_counts(r.m, &n);
+    assert_int_equal(n.conns, 1);
+    assert_int_equal(n.open_conns, 1);
+    assert_int_equal(n.open_subflows, 2);
+    /* 11 s later: both subflows lingered past 10 s and leave the table */
+    const struct seg later = {12000, 50000, 0, CS_TH_SYN, {0}, 0};
+    feed(&r, &later);
+    cs_mptcp_get_counts(r.m, &n);
+    assert_int_equal(n.open_conns, 0);
+    assert_int_equal(n.open_subflows, 0);
+    assert_int_equal(n.retired, 1);
+    assert_int_equal(n.late_joins, 0);
+    /* the token is forgotten: a join naming it is a late join, it does not reopen mptcp 0 */
+    const struct seg late = {
+        12001, 40002, 0, CS_TH_SYN, {0x1e, 12, 0x10, 2, KEY8(((uint64_t)tok_b << 32) | 9)}, 12};
+    feed(&r, &late);
+    cs_mptcp_get_counts(r.m, &n);
+    assert_int_equal(n.late_joins, 1);
+    assert_int_equal(n.conns, 1);
+    assert_int_equal(n.open_subflows, 1);
+    cs_flowtab_flush(r.ft);
+    cs_mptcp_stats_end(r.m);
+    size_t len;
+    const char *text = cs_out_data(r.o, &len);
+    const char *want = "MPTCP connections: 1\n"
+                       "mptcp 0: v0 10.0.0.1:40000 -> 10.0.0.2:5001, 2 subflows\n";
+    assert_true(len > strlen(want));
+    assert_memory_equal(text, want, strlen(want));
+    assert_non_null(strstr(text, "subflow 1 conn 1 10.0.0.1:40001 -> 10.0.0.2:5001 join token"));
+    assert_non_null(strstr(text, "orphan join: conn 3 10.0.0.1:40002 -> 10.0.0.2:5001 token "
+                                 "0xe47f0142 of mptcp 0, which had ended (late join), open\n"));
+    cs_mptcp_get_counts(r.m, &n);
+    assert_int_equal(n.open_subflows, 0);
+    cs_flowtab_free(r.ft);
+    cs_mptcp_free(r.m);
+    cs_out_free(r.o);
+}
+
+/* More connections than one batch: the first CS_MPTCP_BATCH are printed as soon as they are
+ * retired (in first-seen order), the rest at the end, and the count line comes last. */
+static void
+test_batches(void **state)
+{
+    (void)state;
+    struct cs_flowtab_config cfg;
+    cs_flowtab_config_default(&cfg);
+    struct rig r = {cs_flowtab_new(&cfg), NULL, cs_out_new_mem(256), 0};
+    struct cs_mptcp_config mc = {0, 0};
+    r.m = cs_mptcp_new(&mc);
+    assert_non_null(r.ft);
+    assert_non_null(r.m);
+    assert_non_null(r.o);
+    assert_int_equal(cs_mptcp_attach(r.m, r.ft), 0);
+    assert_int_equal(cs_mptcp_stats_start(r.m, r.o, CS_OUTFMT_TEXT, 0), 0);
+    const int total = CS_MPTCP_BATCH + 6;
+    for (int i = 0; i < total; i++) {
+        uint64_t ka = key_a + (uint64_t)i, kb = key_b + (uint64_t)i;
+        uint16_t port = (uint16_t)(20000 + i);
+        const struct seg hs[] = {
+            {i, port, 0, CS_TH_SYN, {0x1e, 12, 0x00, 0x01, KEY8(ka)}, 12},
+            {i, port, 1, CS_TH_SYN | CS_TH_ACK, {0x1e, 12, 0x00, 0x01, KEY8(kb)}, 12},
+            {i, port, 0, CS_TH_ACK, {0x1e, 20, 0x00, 0x01, KEY8(ka), KEY8(kb)}, 20},
+            {i, port, 0, CS_TH_RST, {0}, 0},
+        };
+        for (size_t k = 0; k < sizeof hs / sizeof hs[0]; k++)
+            feed(&r, &hs[k]);
+    }
+    struct cs_mptcp_counts n;
+    cs_mptcp_get_counts(r.m, &n);
+    assert_int_equal(n.open_conns, total);
+    size_t len;
+    cs_out_data(r.o, &len);
+    assert_int_equal(len, 0);
+    const struct seg later = {60000, 50000, 0, CS_TH_SYN, {0}, 0};
+    feed(&r, &later); /* the flow table retires a few lingered flows per packet */
+    feed(&r, &later);
+    cs_flowtab_flush(r.ft);
+    const char *text = cs_out_data(r.o, &len);
+    assert_true(len > 0);
+    assert_memory_equal(text, "mptcp 0: v0 10.0.0.1:20000 -> ", 30);
+    cs_mptcp_stats_end(r.m);
+    text = cs_out_data(r.o, &len);
+    const char *tail = "MPTCP connections: 1030\n";
+    assert_true(len > strlen(tail));
+    assert_string_equal(text + len - strlen(tail), tail);
+    assert_non_null(strstr(text, "\nmptcp 1029: v0 10.0.0.1:21029 -> "));
+    assert_null(strstr(text, "\nmptcp 1030:"));
+    cs_mptcp_get_counts(r.m, &n);
+    assert_int_equal(n.retired, total);
+    assert_int_equal(n.open_subflows, 0);
+    cs_flowtab_free(r.ft);
+    cs_mptcp_free(r.m);
+    cs_out_free(r.o);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_options),
-        cmocka_unit_test(test_dispatch_by_subtype),
-        cmocka_unit_test(test_keys),
-        cmocka_unit_test(test_join_hmac),
+        cmocka_unit_test(test_options), cmocka_unit_test(test_dispatch_by_subtype),
+        cmocka_unit_test(test_keys),    cmocka_unit_test(test_join_hmac),
+        cmocka_unit_test(test_retire),  cmocka_unit_test(test_batches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -185,7 +185,7 @@ sf_mapped(const struct cs_mptcp_subflow *sf, int dir)
 static uint64_t
 reinjected(const struct cs_mptcp_conn *c, int dir)
 {
-    uint64_t sum = 0;
+    uint64_t sum = c->extra_mapped[dir];
     for (size_t i = 0; i < c->n_sf; i++)
         sum += sf_mapped(c->sf[i], dir);
     return sum > c->d[dir].covered.total ? sum - c->d[dir].covered.total : 0;
@@ -358,8 +358,8 @@ text_conn(struct cs_out *o, const struct cs_mptcp_conn *c)
     cs_out_str(o, " -> ");
     conn_endpoints(o, c, 1);
     cs_out_str(o, ", ");
-    cs_out_u64(o, c->n_sf);
-    cs_out_str(o, c->n_sf == 1 ? " subflow" : " subflows");
+    cs_out_u64(o, c->n_sf_all);
+    cs_out_str(o, c->n_sf_all == 1 ? " subflow" : " subflows");
     if (!c->handshake)
         cs_out_str(o, ", handshake not captured");
     if ((c->syn_flags | c->synack_flags) & CS_MPC_A)
@@ -380,6 +380,12 @@ text_conn(struct cs_out *o, const struct cs_mptcp_conn *c)
     }
     for (size_t i = 0; i < c->n_sf; i++)
         text_subflow(o, c->sf[i], "  ");
+    if (c->n_sf_all > c->n_sf) {
+        cs_out_str(o, "  (");
+        cs_out_u64(o, c->n_sf_all - c->n_sf);
+        cs_out_str(o, " more subflows not listed)");
+        cs_out_end_record(o);
+    }
     text_dir(o, c, 0);
     text_dir(o, c, 1);
     if (c->hmac_ok || c->hmac_bad) {
@@ -423,10 +429,10 @@ is_orphan(const struct cs_mptcp_subflow *sf)
 }
 
 static void
-text_others(struct cs_out *o, const struct cs_mptcp *m)
+text_others(struct cs_out *o, struct cs_mptcp_subflow *const *lone, size_t n)
 {
-    for (size_t i = 0; i < m->n_sfs; i++) {
-        const struct cs_mptcp_subflow *sf = m->sfs[i];
+    for (size_t i = 0; i < n; i++) {
+        const struct cs_mptcp_subflow *sf = lone[i];
         if (sf->conn)
             continue;
         if (is_fallback(sf)) {
@@ -444,7 +450,13 @@ text_others(struct cs_out *o, const struct cs_mptcp *m)
         if (is_orphan(sf)) {
             cs_out_str(o, " token ");
             hex0x(o, sf->join_token, 8);
-            cs_out_str(o, " matches no connection");
+            if (sf->late_of >= 0) {
+                cs_out_str(o, " of mptcp ");
+                cs_out_i64(o, sf->late_of);
+                cs_out_str(o, ", which had ended (late join)");
+            } else {
+                cs_out_str(o, " matches no connection");
+            }
         } else if (is_fallback(sf)) {
             cs_out_str(o, " MP_CAPABLE in the SYN only, plain TCP");
         }
@@ -476,7 +488,7 @@ row_conn(struct row *w, const struct cs_mptcp_conn *c)
             hex0x(t, c->token[s], 8);
         row_cell_end(w, tn[s]);
     }
-    row_u64(w, "subflows", c->n_sf, 1);
+    row_u64(w, "subflows", c->n_sf_all, 1);
     for (size_t i = 0; i < c->n_sf; i++) {
         if (i)
             cs_out_char(t, ' ');
@@ -530,7 +542,7 @@ sf_kind(const struct cs_mptcp_subflow *sf)
     if (is_fallback(sf))
         return "fallback";
     if (is_orphan(sf))
-        return "orphan";
+        return sf->late_of >= 0 ? "late-join" : "orphan";
     return "unanswered";
 }
 
@@ -574,61 +586,191 @@ row_subflow(struct row *w, const struct cs_mptcp_subflow *sf)
     row_end(w);
 }
 
-static int
-sf_listed(const struct cs_mptcp_subflow *sf)
+int
+cs_mptcp_sf_listed(const struct cs_mptcp_subflow *sf)
 {
     return sf->conn || is_fallback(sf) || is_orphan(sf) || sf->syn_capable;
 }
 
-void
-cs_mptcp_stats_write(const struct cs_mptcp *m, struct cs_out *o, enum cs_outfmt fmt, int subflows)
+/* ---- batches ---- */
+
+static int
+conn_cmp(const void *a, const void *b)
 {
-    if (fmt == CS_OUTFMT_TEXT) {
-        if (subflows) {
-            for (size_t i = 0; i < m->n_conns; i++)
-                for (size_t k = 0; k < m->conns[i]->n_sf; k++) {
+    const struct cs_mptcp_conn *x = *(const struct cs_mptcp_conn *const *)a;
+    const struct cs_mptcp_conn *y = *(const struct cs_mptcp_conn *const *)b;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+static int
+sf_cmp(const void *a, const void *b)
+{
+    const struct cs_mptcp_subflow *x = *(const struct cs_mptcp_subflow *const *)a;
+    const struct cs_mptcp_subflow *y = *(const struct cs_mptcp_subflow *const *)b;
+    return (x->ord > y->ord) - (x->ord < y->ord);
+}
+
+static void
+text_count(struct cs_out *o, const struct cs_mptcp *m)
+{
+    const struct cs_mptcp_counts *n = &m->counts;
+    cs_out_str(o, "MPTCP connections: ");
+    cs_out_u64(o, n->conns);
+    if (n->conns_dropped) {
+        cs_out_str(o, " (");
+        cs_out_u64(o, n->conns_dropped);
+        cs_out_str(o, " more not tracked: the cap was reached)");
+    }
+    if (n->subflows_dropped || n->tokens_dropped) {
+        cs_out_str(o, " (not tracked, a cap was reached: ");
+        cs_out_u64(o, n->subflows_dropped);
+        cs_out_str(o, " subflows, ");
+        cs_out_u64(o, n->tokens_dropped);
+        cs_out_str(o, " tokens)");
+    }
+    cs_out_end_record(o);
+}
+
+/* Prints the connections and lone subflows waiting, in first-seen order, and frees them. */
+static void
+print_batch(struct cs_mptcp *m, int final)
+{
+    struct report *r = m->rep;
+    struct cs_out *o = r->o;
+    if (r->n_conns > 1)
+        qsort(r->conns, r->n_conns, sizeof *r->conns, conn_cmp);
+    if (r->n_lone > 1)
+        qsort(r->lone, r->n_lone, sizeof *r->lone, sf_cmp);
+    if (r->fmt == CS_OUTFMT_TEXT) {
+        if (r->subflows) {
+            for (size_t i = 0; i < r->n_conns; i++)
+                for (size_t k = 0; k < r->conns[i]->n_sf; k++) {
                     cs_out_str(o, "mptcp ");
-                    cs_out_i64(o, m->conns[i]->index);
-                    text_subflow(o, m->conns[i]->sf[k], " ");
+                    cs_out_i64(o, r->conns[i]->index);
+                    text_subflow(o, r->conns[i]->sf[k], " ");
                 }
-            text_others(o, m);
+        } else {
+            if (final && !r->printed)
+                text_count(o, m);
+            for (size_t i = 0; i < r->n_conns; i++)
+                text_conn(o, r->conns[i]);
+        }
+        text_others(o, r->lone, r->n_lone);
+        if (!r->subflows && final && r->printed)
+            text_count(o, m);
+    } else {
+        struct row w = {o, r->fmt, 0, 0, cs_out_new_mem(256)};
+        if (!w.cell)
+            goto done;
+        if (r->fmt != CS_OUTFMT_JSON && !r->header_done) { /* the same calls, names only */
+            w.header = 1;
+            struct cs_mptcp_conn blank_c;
+            struct cs_mptcp_subflow blank_sf;
+            memset(&blank_c, 0, sizeof blank_c);
+            memset(&blank_sf, 0, sizeof blank_sf);
+            if (r->subflows)
+                row_subflow(&w, &blank_sf);
+            else
+                row_conn(&w, &blank_c);
+            w.header = 0;
+        }
+        if (!r->subflows) {
+            for (size_t i = 0; i < r->n_conns; i++)
+                row_conn(&w, r->conns[i]);
+        } else {
+            /* every subflow of the batch in creation order, with a connection or alone */
+            size_t n = r->n_lone;
+            for (size_t i = 0; i < r->n_conns; i++)
+                n += r->conns[i]->n_sf;
+            struct cs_mptcp_subflow **all = malloc((n ? n : 1) * sizeof *all);
+            if (all) {
+                size_t k = 0;
+                for (size_t i = 0; i < r->n_conns; i++)
+                    for (size_t j = 0; j < r->conns[i]->n_sf; j++)
+                        all[k++] = r->conns[i]->sf[j];
+                for (size_t i = 0; i < r->n_lone; i++)
+                    all[k++] = r->lone[i];
+                if (n > 1)
+                    qsort(all, n, sizeof *all, sf_cmp);
+                for (size_t i = 0; i < n; i++)
+                    row_subflow(&w, all[i]);
+                free(all);
+            }
+        }
+        cs_out_free(w.cell);
+    }
+done:
+    r->header_done = 1;
+    if (!final)
+        r->printed = 1;
+    for (size_t i = 0; i < r->n_conns; i++)
+        cs_mptcp_conn_free(r->conns[i]);
+    for (size_t i = 0; i < r->n_lone; i++)
+        cs_mptcp_subflow_free(r->lone[i]);
+    r->n_conns = r->n_lone = 0;
+}
+
+static void
+batch_check(struct cs_mptcp *m)
+{
+    if (m->rep->n_conns + m->rep->n_lone >= CS_MPTCP_BATCH)
+        print_batch(m, 0);
+}
+
+void
+cs_mptcp_report_conn(struct cs_mptcp *m, struct cs_mptcp_conn *c)
+{
+    struct report *r = m->rep;
+    if (r->n_conns == r->cap_conns) {
+        size_t cap = r->cap_conns ? r->cap_conns * 2 : 64;
+        void *p = realloc(r->conns, cap * sizeof *r->conns);
+        if (!p) {
+            cs_mptcp_conn_free(c);
             return;
         }
-        cs_out_str(o, "MPTCP connections: ");
-        cs_out_u64(o, m->n_conns);
-        if (m->conns_dropped) {
-            cs_out_str(o, " (");
-            cs_out_u64(o, m->conns_dropped);
-            cs_out_str(o, " more not tracked: the cap was reached)");
+        r->conns = p;
+        r->cap_conns = cap;
+    }
+    r->conns[r->n_conns++] = c;
+    batch_check(m);
+}
+
+void
+cs_mptcp_report_lone(struct cs_mptcp *m, struct cs_mptcp_subflow *sf)
+{
+    struct report *r = m->rep;
+    if (r->n_lone == r->cap_lone) {
+        size_t cap = r->cap_lone ? r->cap_lone * 2 : 64;
+        void *p = realloc(r->lone, cap * sizeof *r->lone);
+        if (!p) {
+            cs_mptcp_subflow_free(sf);
+            return;
         }
-        cs_out_end_record(o);
-        for (size_t i = 0; i < m->n_conns; i++)
-            text_conn(o, m->conns[i]);
-        text_others(o, m);
+        r->lone = p;
+        r->cap_lone = cap;
+    }
+    r->lone[r->n_lone++] = sf;
+    batch_check(m);
+}
+
+int
+cs_mptcp_stats_start(struct cs_mptcp *m, struct cs_out *o, enum cs_outfmt fmt, int subflows)
+{
+    if (!m->rep)
+        m->rep = calloc(1, sizeof *m->rep);
+    if (!m->rep)
+        return -1;
+    m->rep->o = o;
+    m->rep->fmt = fmt;
+    m->rep->subflows = subflows;
+    return 0;
+}
+
+void
+cs_mptcp_stats_end(struct cs_mptcp *m)
+{
+    if (!m->rep)
         return;
-    }
-    struct row w = {o, fmt, 0, 0, cs_out_new_mem(256)};
-    if (!w.cell)
-        return;
-    if (fmt != CS_OUTFMT_JSON) { /* the header: the same calls, names only */
-        w.header = 1;
-        struct cs_mptcp_conn blank_c;
-        struct cs_mptcp_subflow blank_sf;
-        memset(&blank_c, 0, sizeof blank_c);
-        memset(&blank_sf, 0, sizeof blank_sf);
-        if (subflows)
-            row_subflow(&w, &blank_sf);
-        else
-            row_conn(&w, &blank_c);
-        w.header = 0;
-    }
-    if (subflows) {
-        for (size_t i = 0; i < m->n_sfs; i++)
-            if (sf_listed(m->sfs[i]))
-                row_subflow(&w, m->sfs[i]);
-    } else {
-        for (size_t i = 0; i < m->n_conns; i++)
-            row_conn(&w, m->conns[i]);
-    }
-    cs_out_free(w.cell);
+    cs_mptcp_retire_all(m);
+    print_batch(m, 1);
 }

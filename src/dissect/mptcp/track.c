@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_BY_FLOW ((size_t)1 << 22) /* TCP connection numbers followed */
-
 /* ---- interval sets ---- */
 
 static int
@@ -116,48 +114,94 @@ cs_ivset_free(struct ivset *s)
     memset(s, 0, sizeof *s);
 }
 
-/* ---- tokens ---- */
+/* ---- maps: tokens and flow conn numbers ---- */
 
-static struct token_slot *
-token_slot(struct token_slot *tab, size_t cap, uint32_t token)
+static size_t
+omap_home(const struct omap *t, uint64_t key)
 {
-    size_t i = (size_t)(token * 2654435761u) & (cap - 1);
-    while (tab[i].used && tab[i].token != token)
-        i = (i + 1) & (cap - 1);
-    return &tab[i];
+    return (size_t)((key * 0x9e3779b97f4a7c15u) >> 17) & (t->cap - 1);
+}
+
+static size_t
+omap_find(const struct omap *t, uint64_t key)
+{
+    size_t i = omap_home(t, key);
+    while (t->s[i].val && t->s[i].key != key)
+        i = (i + 1) & (t->cap - 1);
+    return i;
+}
+
+static void *
+omap_get(const struct omap *t, uint64_t key)
+{
+    return t->cap ? t->s[omap_find(t, key)].val : NULL;
+}
+
+/* Returns 0 (added, or the key was there: the first value stays), or -1 (full or no memory). */
+static int
+omap_put(struct omap *t, uint64_t key, void *val)
+{
+    if (omap_get(t, key))
+        return 0;
+    if (t->used >= t->max)
+        return -1;
+    if ((t->used + 1) * 2 > t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        struct omap_slot *n = calloc(cap, sizeof *n);
+        if (!n)
+            return -1;
+        struct omap old = *t;
+        t->s = n;
+        t->cap = cap;
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.s[i].val)
+                t->s[omap_find(t, old.s[i].key)] = old.s[i];
+        free(old.s);
+    }
+    size_t i = omap_find(t, key);
+    t->s[i].key = key;
+    t->s[i].val = val;
+    t->used++;
+    return 0;
+}
+
+/* Removes key when it maps to val, shifting later entries of its probe run back. */
+static void
+omap_del(struct omap *t, uint64_t key, const void *val)
+{
+    if (!t->cap)
+        return;
+    size_t mask = t->cap - 1, i = omap_find(t, key);
+    if (!t->s[i].val || t->s[i].val != val)
+        return;
+    t->used--;
+    for (size_t j = i;;) {
+        t->s[i].val = NULL;
+        for (;;) {
+            j = (j + 1) & mask;
+            if (!t->s[j].val)
+                return;
+            size_t k = omap_home(t, t->s[j].key);
+            /* the entry at j may move to i unless its home lies cyclically in (i, j] */
+            if (i <= j ? (k <= i || k > j) : (k <= i && k > j))
+                break;
+        }
+        t->s[i] = t->s[j];
+        i = j;
+    }
 }
 
 static void
 token_put(struct cs_mptcp *m, uint32_t token, struct cs_mptcp_conn *c)
 {
-    if ((m->tok_used + 1) * 2 > m->tok_cap) {
-        size_t cap = m->tok_cap ? m->tok_cap * 2 : 64;
-        struct token_slot *t = calloc(cap, sizeof *t);
-        if (!t)
-            return;
-        for (size_t i = 0; i < m->tok_cap; i++)
-            if (m->tokens[i].used)
-                *token_slot(t, cap, m->tokens[i].token) = m->tokens[i];
-        free(m->tokens);
-        m->tokens = t;
-        m->tok_cap = cap;
-    }
-    struct token_slot *s = token_slot(m->tokens, m->tok_cap, token);
-    if (s->used)
-        return; /* a collision: the first connection keeps the token */
-    s->used = 1;
-    s->token = token;
-    s->conn = c;
-    m->tok_used++;
+    if (omap_put(&m->tokens, token, c) != 0)
+        m->counts.tokens_dropped++;
 }
 
 static struct cs_mptcp_conn *
 token_get(const struct cs_mptcp *m, uint32_t token)
 {
-    if (!m->tok_cap)
-        return NULL;
-    struct token_slot *s = token_slot(m->tokens, m->tok_cap, token);
-    return s->used ? s->conn : NULL;
+    return omap_get(&m->tokens, token);
 }
 
 /* ---- life cycle ---- */
@@ -172,11 +216,14 @@ cs_mptcp_new(const struct cs_mptcp_config *cfg)
         m->cfg = *cfg;
     if (!m->cfg.max_conns)
         m->cfg.max_conns = (uint64_t)1 << 20;
+    m->tokens.max = 2 * m->cfg.max_conns;
+    m->flows.max = m->cfg.max_conns;
+    m->last_dropped_flow = -1;
     return m;
 }
 
-static void
-subflow_free(struct cs_mptcp_subflow *sf)
+void
+cs_mptcp_subflow_free(struct cs_mptcp_subflow *sf)
 {
     cs_ivset_free(&sf->mapped[0]);
     cs_ivset_free(&sf->mapped[1]);
@@ -184,24 +231,43 @@ subflow_free(struct cs_mptcp_subflow *sf)
 }
 
 void
+cs_mptcp_conn_free(struct cs_mptcp_conn *c)
+{
+    for (size_t i = 0; i < c->n_sf; i++)
+        cs_mptcp_subflow_free(c->sf[i]);
+    cs_ivset_free(&c->d[0].covered);
+    cs_ivset_free(&c->d[1].covered);
+    free(c->sf);
+    free(c->ann);
+    free(c);
+}
+
+void
 cs_mptcp_free(struct cs_mptcp *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; i < m->n_sfs; i++)
-        subflow_free(m->sfs[i]);
-    for (size_t i = 0; i < m->n_conns; i++) {
-        struct cs_mptcp_conn *c = m->conns[i];
-        cs_ivset_free(&c->d[0].covered);
-        cs_ivset_free(&c->d[1].covered);
-        free(c->sf);
-        free(c->ann);
-        free(c);
+    /* subflows not owned by an open connection's list first, then the connections */
+    for (struct cs_mptcp_subflow *sf = m->sf_head, *nx; sf; sf = nx) {
+        nx = sf->next;
+        if (!sf->conn || sf->unlisted)
+            cs_mptcp_subflow_free(sf);
     }
-    free(m->sfs);
-    free(m->conns);
-    free(m->by_flow);
-    free(m->tokens);
+    for (struct cs_mptcp_conn *c = m->conn_head, *nx; c; c = nx) {
+        nx = c->next;
+        cs_mptcp_conn_free(c);
+    }
+    if (m->rep) {
+        for (size_t i = 0; i < m->rep->n_conns; i++)
+            cs_mptcp_conn_free(m->rep->conns[i]);
+        for (size_t i = 0; i < m->rep->n_lone; i++)
+            cs_mptcp_subflow_free(m->rep->lone[i]);
+        free(m->rep->conns);
+        free(m->rep->lone);
+        free(m->rep);
+    }
+    free(m->flows.s);
+    free(m->tokens.s);
     free(m);
 }
 
@@ -222,33 +288,160 @@ grow(void **arr, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
+static void
+sf_unlink(struct cs_mptcp *m, struct cs_mptcp_subflow *sf)
+{
+    if (sf->prev)
+        sf->prev->next = sf->next;
+    else
+        m->sf_head = sf->next;
+    if (sf->next)
+        sf->next->prev = sf->prev;
+    else
+        m->sf_tail = sf->prev;
+    sf->prev = sf->next = NULL;
+    m->counts.open_subflows--;
+}
+
 static struct cs_mptcp_subflow *
 subflow_get(struct cs_mptcp *m, const struct cs_flow_view *fv, int create)
 {
-    if (fv->conn < 0 || (size_t)fv->conn >= MAX_BY_FLOW)
+    if (fv->conn < 0)
         return NULL;
-    size_t k = (size_t)fv->conn;
-    if (k < m->n_by_flow && m->by_flow[k])
-        return m->by_flow[k];
-    if (!create)
+    struct cs_mptcp_subflow *sf = omap_get(&m->flows, (uint64_t)fv->conn);
+    if (sf || !create)
+        return sf;
+    sf = calloc(1, sizeof *sf);
+    if (!sf || omap_put(&m->flows, (uint64_t)fv->conn, sf) != 0) {
+        free(sf);
+        if (m->last_dropped_flow != fv->conn)
+            m->counts.subflows_dropped++;
+        m->last_dropped_flow = fv->conn;
         return NULL;
-    if (grow((void **)&m->by_flow, &m->n_by_flow, k + 1, sizeof *m->by_flow) != 0 ||
-        grow((void **)&m->sfs, &m->cap_sfs, m->n_sfs + 1, sizeof *m->sfs) != 0)
-        return NULL;
-    struct cs_mptcp_subflow *sf = calloc(1, sizeof *sf);
-    if (!sf)
-        return NULL;
+    }
     const struct cs_flow *fl = fv->flow;
     sf->flow_conn = fv->conn;
+    sf->ord = m->n_subflows++;
     sf->cli = fl->cli;
     sf->srv = fl->srv;
     sf->cport = fl->cport;
     sf->sport = fl->sport;
     sf->index = -1;
     sf->cont_of = -1;
-    m->by_flow[k] = sf;
-    m->sfs[m->n_sfs++] = sf;
+    sf->late_of = -1;
+    sf->prev = m->sf_tail;
+    if (m->sf_tail)
+        m->sf_tail->next = sf;
+    else
+        m->sf_head = sf;
+    m->sf_tail = sf;
+    m->counts.open_subflows++;
     return sf;
+}
+
+/* ---- retiring ---- */
+
+/* A connection whose subflows have all left the flow table: forget its tokens (remembering the
+ * last few for late joins), hand it to the report or free it. */
+static void
+conn_retire(struct cs_mptcp *m, struct cs_mptcp_conn *c)
+{
+    for (int s = 0; s < 2; s++) {
+        if (!c->has_key[s])
+            continue;
+        omap_del(&m->tokens, c->token[s], c);
+        struct retired_token *r = &m->retired[m->n_retired++ % CS_MPTCP_RETIRED_TOKENS];
+        r->token = c->token[s];
+        r->conn = c->index;
+    }
+    for (size_t i = 0; i < c->n_sf; i++) {
+        struct cs_mptcp_subflow *sf = c->sf[i];
+        if (!sf->gone)
+            omap_del(&m->flows, (uint64_t)sf->flow_conn, sf);
+        sf->gone = 1;
+        sf_unlink(m, sf);
+    }
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        m->conn_head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    else
+        m->conn_tail = c->prev;
+    c->prev = c->next = NULL;
+    m->counts.open_conns--;
+    m->counts.retired++;
+    if (m->rep)
+        cs_mptcp_report_conn(m, c);
+    else
+        cs_mptcp_conn_free(c);
+}
+
+/* The flow of sf left the flow table (or the run ends). */
+static void
+subflow_gone(struct cs_mptcp *m, struct cs_mptcp_subflow *sf)
+{
+    omap_del(&m->flows, (uint64_t)sf->flow_conn, sf);
+    sf->gone = 1;
+    struct cs_mptcp_conn *c = sf->conn;
+    if (!c || sf->unlisted) {
+        sf_unlink(m, sf);
+        if (c) {
+            c->extra_mapped[0] += sf->mapped[0].total;
+            c->extra_mapped[1] += sf->mapped[1].total;
+        }
+        if (!c && m->rep && cs_mptcp_sf_listed(sf))
+            cs_mptcp_report_lone(m, sf);
+        else
+            cs_mptcp_subflow_free(sf);
+    }
+    if (c && --c->live == 0)
+        conn_retire(m, c);
+}
+
+static void
+on_evict(void *ctx, struct cs_flow *fl, enum cs_evict_reason why)
+{
+    (void)why;
+    struct cs_mptcp *m = ctx;
+    if (fl->conn < 0)
+        return;
+    struct cs_mptcp_subflow *sf = omap_get(&m->flows, (uint64_t)fl->conn);
+    if (sf)
+        subflow_gone(m, sf);
+}
+
+int
+cs_mptcp_attach(struct cs_mptcp *m, struct cs_flowtab *t)
+{
+    return cs_flowtab_on_evict(t, on_evict, m);
+}
+
+static struct cs_mptcp_subflow *
+next_open(struct cs_mptcp_subflow *sf)
+{
+    while (sf && sf->gone)
+        sf = sf->next;
+    return sf;
+}
+
+void
+cs_mptcp_retire_all(struct cs_mptcp *m)
+{
+    /* a subflow still tracked keeps its connection open, so it is never freed by another's end */
+    for (struct cs_mptcp_subflow *sf = next_open(m->sf_head), *nx; sf; sf = nx) {
+        nx = next_open(sf->next);
+        subflow_gone(m, sf);
+    }
+    while (m->conn_head)
+        conn_retire(m, m->conn_head);
+}
+
+void
+cs_mptcp_get_counts(const struct cs_mptcp *m, struct cs_mptcp_counts *c)
+{
+    *c = m->counts;
 }
 
 static void
@@ -271,31 +464,41 @@ conn_set_key(struct cs_mptcp_conn *c, struct cs_mptcp *m, int side, uint64_t key
 static struct cs_mptcp_conn *
 conn_new(struct cs_mptcp *m, uint8_t version, int handshake)
 {
-    if (m->n_conns >= m->cfg.max_conns ||
-        grow((void **)&m->conns, &m->cap_conns, m->n_conns + 1, sizeof *m->conns) != 0) {
-        m->conns_dropped++;
-        return NULL;
-    }
-    struct cs_mptcp_conn *c = calloc(1, sizeof *c);
+    struct cs_mptcp_conn *c = NULL;
+    if (m->counts.open_conns < m->cfg.max_conns)
+        c = calloc(1, sizeof *c);
     if (!c) {
-        m->conns_dropped++;
+        m->counts.conns_dropped++;
         return NULL;
     }
-    c->index = (int64_t)m->n_conns;
+    c->index = (int64_t)m->n_conns++;
     c->version = version;
     c->handshake = (uint8_t)handshake;
-    m->conns[m->n_conns++] = c;
+    c->prev = m->conn_tail;
+    if (m->conn_tail)
+        m->conn_tail->next = c;
+    else
+        m->conn_head = c;
+    m->conn_tail = c;
+    m->counts.conns++;
+    m->counts.open_conns++;
     return c;
 }
 
+/* Ties the tracked subflow sf to c; past CS_MPTCP_MAX_SUBFLOWS it is counted, not listed. */
 static void
-conn_attach(struct cs_mptcp_conn *c, struct cs_mptcp_subflow *sf, int flip)
+conn_attach(struct cs_mptcp *m, struct cs_mptcp_conn *c, struct cs_mptcp_subflow *sf, int flip)
 {
-    if (grow((void **)&c->sf, &c->cap_sf, c->n_sf + 1, sizeof *c->sf) != 0)
-        return;
     sf->conn = c;
-    sf->index = (int64_t)c->n_sf;
+    sf->index = (int64_t)c->n_sf_all++;
     sf->flip = (uint8_t)flip;
+    c->live++;
+    if (c->n_sf >= CS_MPTCP_MAX_SUBFLOWS ||
+        grow((void **)&c->sf, &c->cap_sf, c->n_sf + 1, sizeof *c->sf) != 0) {
+        sf->unlisted = 1;
+        m->counts.unlisted_subflows++;
+        return;
+    }
     c->sf[c->n_sf++] = sf;
 }
 
@@ -484,7 +687,7 @@ on_capable(struct pkt_ctx *x, const struct cs_mptcp_opt *o, struct cs_mptcp_even
             c = conn_new(x->m, o->version, 1);
             if (!c)
                 return;
-            conn_attach(c, sf, 0);
+            conn_attach(x->m, c, sf, 0);
             c->syn_flags = sf->capable_flags;
             c->synack_flags = o->flags;
             if (sf->has_syn_key)
@@ -499,7 +702,7 @@ on_capable(struct pkt_ctx *x, const struct cs_mptcp_opt *o, struct cs_mptcp_even
         c = conn_new(x->m, o->version, 1);
         if (!c)
             return;
-        conn_attach(c, sf, 0);
+        conn_attach(x->m, c, sf, 0);
         c->syn_flags = o->flags;
     }
     if (!c)
@@ -517,6 +720,21 @@ on_capable(struct pkt_ctx *x, const struct cs_mptcp_opt *o, struct cs_mptcp_even
             ev->has_rel_dsn = 1;
             ev->rel_dsn = 1;
             add_mapping(x, d->idsn + 1, 1, o->dll, 0, o->has_csum, o->csum);
+        }
+    }
+}
+
+/* An orphan join whose token belonged to a connection retired not long ago. */
+static void
+late_join(struct cs_mptcp *m, struct cs_mptcp_subflow *sf, uint32_t token)
+{
+    size_t n = m->n_retired < CS_MPTCP_RETIRED_TOKENS ? m->n_retired : CS_MPTCP_RETIRED_TOKENS;
+    for (size_t i = 1; i <= n; i++) {
+        const struct retired_token *r = &m->retired[(m->n_retired - i) % CS_MPTCP_RETIRED_TOKENS];
+        if (r->token == token) {
+            sf->late_of = r->conn;
+            m->counts.late_joins++;
+            return;
         }
     }
 }
@@ -540,11 +758,13 @@ on_join(struct pkt_ctx *x, const struct cs_mptcp_opt *o, struct cs_mptcp_event *
         struct cs_mptcp_conn *c = token_get(x->m, o->token);
         if (!c) {
             sf->orphan = 1;
+            if (sf->late_of < 0)
+                late_join(x->m, sf, o->token);
             return;
         }
         sf->orphan = 0;
         /* the token names the receiver; flow direction 0 runs from the initiator */
-        conn_attach(c, sf, c->has_key[0] && c->token[0] == o->token);
+        conn_attach(x->m, c, sf, c->has_key[0] && c->token[0] == o->token);
         return;
     }
     struct cs_mptcp_conn *c = sf->conn;
@@ -598,27 +818,29 @@ headless_conn(struct pkt_ctx *x)
         return NULL;
     /* the same 4-tuple seen before (the flow table restarts a flow after its RST or eviction):
      * the same subflow of the same connection */
-    size_t stop = x->m->n_sfs > 1024 ? x->m->n_sfs - 1024 : 0;
-    for (size_t i = x->m->n_sfs; i-- > stop;) {
-        const struct cs_mptcp_subflow *o = x->m->sfs[i];
-        if (o != sf && o->conn && o->cport == sf->cport && o->sport == sf->sport &&
+    int looked = 0;
+    for (const struct cs_mptcp_subflow *o = x->m->sf_tail; o && looked < 1024;
+         o = o->prev, looked++) {
+        if (o == sf)
+            continue;
+        if (o->conn && o->cport == sf->cport && o->sport == sf->sport &&
             !memcmp(&o->cli, &sf->cli, sizeof o->cli) &&
             !memcmp(&o->srv, &sf->srv, sizeof o->srv)) {
-            conn_attach(o->conn, sf, o->flip);
+            conn_attach(x->m, o->conn, sf, o->flip);
             sf->cont_of = o->flow_conn;
             return sf->conn;
         }
-        if (o != sf && o->conn && o->cport == sf->sport && o->sport == sf->cport &&
+        if (o->conn && o->cport == sf->sport && o->sport == sf->cport &&
             !memcmp(&o->cli, &sf->srv, sizeof o->cli) &&
             !memcmp(&o->srv, &sf->cli, sizeof o->srv)) {
-            conn_attach(o->conn, sf, !o->flip);
+            conn_attach(x->m, o->conn, sf, !o->flip);
             sf->cont_of = o->flow_conn;
             return sf->conn;
         }
     }
     struct cs_mptcp_conn *c = conn_new(x->m, 1, 0);
     if (c)
-        conn_attach(c, sf, 0);
+        conn_attach(x->m, c, sf, 0);
     return c;
 }
 
@@ -833,7 +1055,10 @@ static void *
 d_create(struct cs_dissect_env *env)
 {
     struct cs_mptcp_config cfg = {env->opts ? env->opts->verbose : 0, 0};
-    return cs_mptcp_new(&cfg);
+    struct cs_mptcp *m = cs_mptcp_new(&cfg);
+    if (m && env->flows)
+        cs_mptcp_attach(m, env->flows); /* without a slot, connections live to the end */
+    return m;
 }
 
 static void

@@ -48,7 +48,12 @@ enum sf_end {
 };
 
 struct cs_mptcp_subflow {
-    int64_t flow_conn; /* the flow table's conn number */
+    int64_t flow_conn;                    /* the flow table's conn number */
+    uint64_t ord;                         /* creation order over the run (rows are printed in it) */
+    struct cs_mptcp_subflow *prev, *next; /* the tracker's list of subflows not yet retired */
+    uint8_t gone;                         /* its flow left the flow table */
+    uint8_t unlisted; /* past CS_MPTCP_MAX_SUBFLOWS: not in its connection's list */
+    int64_t late_of;  /* an orphan join whose token named this retired connection, or -1 */
     struct cs_addr cli, srv;
     uint16_t cport, sport;
     struct cs_mptcp_conn *conn; /* NULL: fallback, orphan or not yet known */
@@ -122,9 +127,13 @@ struct cs_mptcp_conn {
     uint8_t has_key[2];
     uint64_t key[2]; /* client, server */
     uint32_t token[2];
-    struct cs_mptcp_subflow **sf;
+    struct cs_mptcp_conn *prev, *next; /* the tracker's list of open connections */
+    size_t live;                       /* attached subflows whose flows are still tracked */
+    struct cs_mptcp_subflow **sf;      /* the first CS_MPTCP_MAX_SUBFLOWS subflows */
     size_t n_sf, cap_sf;
-    struct conn_dir d[2]; /* 0 client to server */
+    size_t n_sf_all;          /* subflows attached, listed or not */
+    uint64_t extra_mapped[2]; /* bytes mapped by the unlisted subflows, per direction */
+    struct conn_dir d[2];     /* 0 client to server */
     struct announce *ann; /* allocated at the first announcement, at most CS_MPTCP_MAX_ANNOUNCE */
     size_t n_ann, cap_ann;
     uint32_t ann_dropped;
@@ -132,27 +141,69 @@ struct cs_mptcp_conn {
     uint32_t hmac_ok, hmac_bad;
 };
 
-struct token_slot {
+/* Subflows listed per connection; later joins are counted, their bytes kept in extra_mapped. */
+#define CS_MPTCP_MAX_SUBFLOWS 256
+
+/* Open addressing with linear probing and backward-shift deletion: tokens and flow conn numbers
+ * to connections and subflows. Never iterated, so nothing printed depends on its layout. */
+struct omap_slot {
+    uint64_t key;
+    void *val; /* NULL: empty */
+};
+
+struct omap {
+    struct omap_slot *s;
+    size_t cap, used, max; /* max: entries allowed (a cap, counted by the caller when full) */
+};
+
+/* Tokens of retired connections, so a join that comes too late is told apart from an orphan. */
+#define CS_MPTCP_RETIRED_TOKENS 1024
+
+struct retired_token {
     uint32_t token;
-    uint32_t used;
-    struct cs_mptcp_conn *conn;
+    int64_t conn;
+};
+
+/* `stats mptcp`: retired connections and subflows without one wait here until printed. */
+struct report {
+    struct cs_out *o;
+    enum cs_outfmt fmt;
+    int subflows;
+    struct cs_mptcp_conn **conns;
+    size_t n_conns, cap_conns;
+    struct cs_mptcp_subflow **lone; /* fallbacks, orphan joins, unanswered MP_CAPABLE SYNs */
+    size_t n_lone, cap_lone;
+    uint8_t printed; /* a batch went out before the end: the count line comes last */
+    uint8_t header_done;
 };
 
 struct cs_mptcp {
     struct cs_mptcp_config cfg;
-    struct cs_mptcp_subflow **by_flow; /* indexed by the flow's conn number */
-    size_t n_by_flow;
-    struct cs_mptcp_subflow **sfs; /* every subflow in first-seen order */
-    size_t n_sfs, cap_sfs;
-    struct cs_mptcp_conn **conns;
-    size_t n_conns, cap_conns;
-    uint64_t conns_dropped;
-    struct token_slot *tokens;
-    size_t tok_cap, tok_used;
+    struct omap flows; /* subflows whose flows are tracked, by the flow's conn number */
+    struct cs_mptcp_subflow *sf_head, *sf_tail;  /* not retired, in creation order */
+    uint64_t n_subflows;                         /* created over the run */
+    struct cs_mptcp_conn *conn_head, *conn_tail; /* open, in creation order */
+    uint64_t n_conns;                            /* numbered over the run */
+    struct omap tokens;                          /* tokens of the open connections */
+    int64_t last_dropped_flow;                   /* the subflows_dropped count is per flow */
+    struct retired_token retired[CS_MPTCP_RETIRED_TOKENS];
+    size_t n_retired;
+    struct cs_mptcp_counts counts;
+    struct report *rep; /* NULL unless `stats mptcp` prints */
     uint64_t options, bad_options;
 };
 
 void cs_ivset_add(struct ivset *s, uint64_t lo, uint64_t hi);
 void cs_ivset_free(struct ivset *s);
+
+/* track.c: frees a retired connection with its subflows, or a subflow without one. */
+void cs_mptcp_conn_free(struct cs_mptcp_conn *c);
+void cs_mptcp_subflow_free(struct cs_mptcp_subflow *sf);
+/* track.c: retires every open connection and subflow (end of the run), in creation order. */
+void cs_mptcp_retire_all(struct cs_mptcp *m);
+/* stats.c: takes a retired connection (or lone subflow) into the report's batch. */
+void cs_mptcp_report_conn(struct cs_mptcp *m, struct cs_mptcp_conn *c);
+void cs_mptcp_report_lone(struct cs_mptcp *m, struct cs_mptcp_subflow *sf);
+int cs_mptcp_sf_listed(const struct cs_mptcp_subflow *sf);
 
 #endif
