@@ -161,7 +161,10 @@ struct cs_tcp_opt {
     uint8_t kind;
     uint8_t len; /* total length including kind and length bytes; 1 for EOL/NOP */
     uint8_t off; /* offset of the kind byte in opt_raw */
+    uint8_t sub; /* MPTCP (kind 30): the subtype (high nibble of byte 2), else CS_TCPOPT_NO_SUB */
 };
+
+#define CS_TCPOPT_NO_SUB 0xff
 
 struct cs_tcp {
     uint8_t hdr_captured; /* bytes of the 20-byte fixed header captured (20 when all of it) */

@@ -86,11 +86,14 @@ opt_exp(struct cs_cursor *b, uint8_t len, struct cs_tcp *t)
     return 1;
 }
 
+/* MPTCP (RFC 8684 3): the subtype is kept for the packet line; the option itself is decoded by
+ * the MPTCP dissector. */
 static int
 opt_mptcp(struct cs_cursor *b, uint8_t len, struct cs_tcp *t)
 {
-    (void)b, (void)len;
+    (void)len;
     t->n_mptcp++;
+    t->opts[t->n_opts - 1].sub = (uint8_t)(cs_cursor_u8(b) >> 4);
     return 1;
 }
 
@@ -125,6 +128,7 @@ opt_add(struct cs_tcp *t, uint8_t kind, uint8_t len, uint8_t off)
     o->kind = kind;
     o->len = len;
     o->off = off;
+    o->sub = CS_TCPOPT_NO_SUB;
 }
 
 /* The one option walk: the area is `area` bytes long in the header, of which t->opt_raw holds

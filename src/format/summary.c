@@ -294,6 +294,27 @@ opt_generic(struct cs_out *o, const struct cs_tcp *t, const struct cs_tcp_opt *o
     }
 }
 
+/* MPTCP subtypes in tcpdump's words (RFC 8684 3). */
+static const struct tok mptcp_subtypes[] = {
+    {0, "capable"}, {1, "join"}, {2, "dss"},        {3, "add-addr"}, {4, "rem-addr"},
+    {5, "prio"},    {6, "fail"}, {7, "fast-close"}, {8, "tcprst"},   {0, NULL},
+};
+
+/* tcpdump's first words: "mptcp 20 dss" (the option length and the subtype the decoder kept);
+ * --show mptcp prints the rest. */
+static void
+opt_mptcp(struct cs_out *o, const struct cs_tcp_opt *op)
+{
+    const char *n = tok_name(mptcp_subtypes, op->sub);
+    CS_OUT_LIT(o, "mptcp ");
+    cs_out_u32_(o, op->len);
+    cs_out_putc_(o, ' ');
+    if (n)
+        cs_out_str(o, n);
+    else
+        CS_OUT_LIT(o, "unknown");
+}
+
 static void
 opt_tfo(struct cs_out *o, const struct cs_tcp *t, const struct cs_tcp_opt *op)
 {
@@ -350,6 +371,8 @@ cs_fmt_tcp_opts(struct cs_out *o, const struct cs_tcp *t, const struct cs_flow_v
         } else if (t->has_tfo &&
                    (op->kind == CS_TCPOPT_TFO || (op->kind == CS_TCPOPT_EXP && op->len >= 4))) {
             opt_tfo(o, t, op);
+        } else if (op->kind == CS_TCPOPT_MPTCP && op->sub != CS_TCPOPT_NO_SUB) {
+            opt_mptcp(o, op);
         } else {
             opt_generic(o, t, op);
         }

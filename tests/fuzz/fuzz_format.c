@@ -39,8 +39,9 @@ records(struct cs_formatter *f)
     p.t.tcp.hdr_captured = 20;
     p.t.tcp.flags = 0x2;
     p.t.tcp.n_opts = 2;
-    p.t.tcp.opts[0] = (struct cs_tcp_opt){2, 4, 0};
-    p.t.tcp.opts[1] = (struct cs_tcp_opt){99, 40, 4}; /* claims more than opt_raw holds */
+    p.t.tcp.opts[0] = (struct cs_tcp_opt){2, 4, 0, CS_TCPOPT_NO_SUB};
+    p.t.tcp.opts[1] =
+        (struct cs_tcp_opt){99, 40, 4, CS_TCPOPT_NO_SUB}; /* claims more than opt_raw holds */
     p.t.tcp.opt_raw_len = 6;
     p.t.tcp.has_mss = 1;
     p.t.tcp.mss = 1460;

@@ -330,9 +330,21 @@ check_opts_mptcp(const struct cs_packet *p)
     assert_int_equal(t->opts[0].kind, CS_TCPOPT_MPTCP);
     assert_int_equal(t->opts[0].len, 12);
     assert_int_equal(t->opt_raw[2], 0x01); /* MP_CAPABLE v1, kept raw */
+    assert_int_equal(t->opts[0].sub, 0);   /* subtype MP_CAPABLE, for the packet line */
+    assert_int_equal(t->opts[1].sub, CS_TCPOPT_NO_SUB);
     assert_true(t->has_tfo);
     assert_int_equal(t->tfo_cookie_len, 8);
     assert_true(t->sack_ok);
+}
+
+static void
+check_opts_mptcp_dss(const struct cs_packet *p)
+{
+    const struct cs_tcp *t = &p->t.tcp;
+    assert_int_equal(t->n_mptcp, 2);
+    assert_int_equal(t->opts[0].sub, 2);  /* DSS */
+    assert_int_equal(t->opts[1].sub, 15); /* MP_EXPERIMENTAL */
+    assert_int_equal(t->opts[2].sub, CS_TCPOPT_NO_SUB);
 }
 
 static void
@@ -693,6 +705,10 @@ static const struct vec vecs[] = {
      B(IP4(64, 6), TCP(11, 0x02), 30, 12, 0x01, 0x81, 1, 2, 3, 4, 5, 6, 7, 8, 34, 10, 9, 9, 9, 9, 9,
        9, 9, 9, 4, 2),
      0, 0, CS_OK, 0, 0, CS_L2_NONE, CS_L3_IPV4, CS_L4_TCP, check_opts_mptcp},
+    {"tcp.opt.mptcp_dss", CS_DLT_RAW,
+     /* DSS with a 4-byte DATA_ACK (8 bytes), subtype 15 (3 bytes), NOP: 12 option bytes */
+     B(IP4(52, 6), TCP(8, 0x10), 30, 8, 0x20, 0x01, 0, 0, 0, 7, 30, 3, 0xf0, 1), 0, 0, CS_OK, 0, 0,
+     CS_L2_NONE, CS_L3_IPV4, CS_L4_TCP, check_opts_mptcp_dss},
     {"tcp.opt.exp_tfo", CS_DLT_RAW,
      /* experimental 254 with magic 0xF989 and a 4-byte cookie, then a kind-34 cookie request,
         NOP, NOP: 12 option bytes */

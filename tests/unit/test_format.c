@@ -114,6 +114,7 @@ opt(struct pk *k, uint8_t kind, const uint8_t *data, uint8_t dlen)
         return;
     }
     o->len = (uint8_t)(2 + dlen);
+    o->sub = kind == CS_TCPOPT_MPTCP && dlen ? (uint8_t)(data[0] >> 4) : CS_TCPOPT_NO_SUB;
     t->opt_raw[t->opt_raw_len++] = kind;
     t->opt_raw[t->opt_raw_len++] = o->len;
     if (dlen)
@@ -458,7 +459,7 @@ static const struct {
     {"noflags", v_noflags, "TCP [none] seq 0 win 0 len 0"},
     {"opts", v_opts,
      "TCP [.] seq 0 ack 0 win 0 len 0 options [sack 1 {100:200},tfo cookie deadbeef,"
-     "tfo cookiereq,opt-99 abcd,mptcp 0081,eol]"},
+     "tfo cookiereq,opt-99 abcd,mptcp 4 capable,eol]"},
     {"badmss", v_badmss,
      "TCP [S] seq 0 win 0 len 0 options [opt-2 05] [malformed: tcp.opt_size_invalid]"},
     {"udp", v_udp, "UDP len 32"},
