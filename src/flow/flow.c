@@ -66,6 +66,8 @@ struct flow_entry {
     uint8_t closed;      /* on the closed list */
 };
 
+#define INITIAL_SLOTS 1024u
+
 struct slot {
     uint32_t tag; /* low 32 bits of the hash; tag & mask is the home slot */
     uint32_t idx; /* entry index + 1; 0 = empty */
@@ -84,7 +86,8 @@ struct current {
 struct cs_flowtab {
     struct cs_flowtab_config cfg;
     struct slot *slots;
-    uint32_t mask;
+    uint32_t mask;     /* slot count - 1: grows from INITIAL_SLOTS as flows are tracked */
+    uint32_t max_mask; /* the largest: slots for 2 x capacity */
     struct flow_entry **chunks;
     uint32_t n_chunks;
     uint32_t bump;      /* entries handed out so far (indices below it have been used) */
@@ -227,9 +230,35 @@ slot_find(const struct cs_flowtab *t, const struct flow_key *k, uint32_t h)
     }
 }
 
+/* Doubles the slot array (up to max_mask + 1 slots), re-placing every slot by its tag. The
+ * array starts small and grows with the flows actually tracked, so a few thousand flows probe a
+ * cache-resident array instead of one sized for the full capacity. */
+static void
+slots_grow(struct cs_flowtab *t)
+{
+    uint32_t n = (t->mask + 1) * 2;
+    struct slot *ns = calloc(n, sizeof(*ns));
+    if (!ns)
+        return; /* stay at this size: still correct, only longer probes */
+    for (uint32_t j = 0; j <= t->mask; j++) {
+        if (!t->slots[j].idx)
+            continue;
+        uint32_t i = t->slots[j].tag & (n - 1);
+        while (ns[i].idx)
+            i = (i + 1) & (n - 1);
+        ns[i] = t->slots[j];
+    }
+    free(t->slots);
+    t->slots = ns;
+    t->mask = n - 1;
+}
+
 static void
 slot_insert(struct cs_flowtab *t, uint32_t h, uint32_t idx)
 {
+    /* Keep the load at most one half. */
+    if (t->mask < t->max_mask && 2 * (t->st.active + 1) > t->mask + 1)
+        slots_grow(t);
     uint32_t i = h & t->mask;
     while (t->slots[i].idx)
         i = (i + 1) & t->mask;
@@ -276,6 +305,9 @@ cs_flowtab_new(const struct cs_flowtab_config *cfg)
     uint32_t n_slots = 16;
     while (n_slots < 2 * t->cfg.capacity)
         n_slots *= 2;
+    t->max_mask = n_slots - 1;
+    if (n_slots > INITIAL_SLOTS)
+        n_slots = INITIAL_SLOTS;
     t->mask = n_slots - 1;
     t->n_chunks = (t->cfg.capacity + CHUNK - 1) / CHUNK;
     t->slots = calloc(n_slots, sizeof(*t->slots));
