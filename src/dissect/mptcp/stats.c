@@ -98,18 +98,6 @@ row_end(struct row *w)
 /* ---- pieces shared by text and rows ---- */
 
 static void
-endpoint(struct cs_out *o, const struct cs_addr *a, uint16_t port)
-{
-    if (a->family == 6)
-        cs_out_char(o, '[');
-    cs_out_addr(o, a);
-    if (a->family == 6)
-        cs_out_char(o, ']');
-    cs_out_char(o, ':');
-    cs_out_u64(o, port);
-}
-
-static void
 hex0x(struct cs_out *o, uint64_t v, int digits)
 {
     cs_out_str(o, "0x");
@@ -120,9 +108,9 @@ hex0x(struct cs_out *o, uint64_t v, int digits)
 static void
 sf_tuple(struct cs_out *o, const struct cs_mptcp_subflow *sf)
 {
-    endpoint(o, &sf->cli, sf->cport);
+    cs_out_endpoint(o, &sf->cli, sf->cport);
     cs_out_str(o, " -> ");
-    endpoint(o, &sf->srv, sf->sport);
+    cs_out_endpoint(o, &sf->srv, sf->sport);
 }
 
 static const char *const tcprst_reasons[] = {
@@ -202,9 +190,9 @@ conn_endpoints(struct cs_out *o, const struct cs_mptcp_conn *c, int server)
     /* the first subflow's client is the connection's client unless it was flipped */
     int side = server ^ sf->flip;
     if (side)
-        endpoint(o, &sf->srv, sf->sport);
+        cs_out_endpoint(o, &sf->srv, sf->sport);
     else
-        endpoint(o, &sf->cli, sf->cport);
+        cs_out_endpoint(o, &sf->cli, sf->cport);
 }
 
 static void
