@@ -15,7 +15,8 @@ nothing looks like a retransmission; IP, TCP and UDP checksums are updated incre
 
 Prints, on stdout, one JSON line: packets, bytes, copies and `messages`, the number of CA
 messages written (each source's count from its reference decoding, testdata/X.reference.txt,
-which ca_reference.py checks cashark against, times its copies).
+which ca_reference.py checks cashark against, plus libca's self-addressed VERSION wake-ups the
+reference skipped, times its copies).
 """
 import argparse
 import json
@@ -50,6 +51,21 @@ def reference_messages(path):
     """Messages of a reference decoding: lines opening with time, endpoints and a class name
     (numpy arrays continue on lines of their own; marker lines start with '!')."""
     return sum(1 for line in open(path) if MSG_LINE.match(line))
+
+
+def wakeups(pkts):
+    """libca's shutdown wake-ups: 16-byte all-zero CA VERSION datagrams from a socket to itself.
+    cashark decodes them (CA-PROTOCOL.md section 2); the reference decodings skipped them."""
+    n = 0
+    for _, _, fr in pkts:
+        if len(fr) < 34 or fr[12:14] != b"\x08\x00" or fr[23] != 17:
+            continue
+        ihl = (fr[14] & 15) * 4
+        u = 14 + ihl
+        if (len(fr) >= u + 24 and fr[26:30] == fr[30:34] and fr[u:u + 2] == fr[u + 2:u + 4]
+                and fr[u + 4:u + 6] == b"\x00\x18" and fr[u + 8:u + 24] == bytes(16)):
+            n += 1
+    return n
 
 
 def fold(x):
@@ -136,6 +152,7 @@ def main():
     for name in SOURCES_SMALL + [SOURCE_LARGE]:
         hdr, pkts = read_pcap(os.path.join(args.testdata, name + ".pcap"))
         msgs = reference_messages(os.path.join(args.testdata, name + ".reference.txt"))
+        msgs += wakeups(pkts)
         addrs = []
         for _, _, fr in pkts:
             if len(fr) >= 34 and fr[12:14] == b"\x08\x00":
