@@ -261,13 +261,26 @@ conn_record(const struct cs_tcpconn *row, struct cs_frame *fr)
 static const struct cs_field *
 sort_field(const char *spec, enum cs_record_kind kind)
 {
+    static const struct {
+        enum cs_record_kind kind;
+        const char *what;
+    } whats[] = {
+        {CS_REC_TCPCONN, "stats tcp"},
+        {CS_REC_TCPGROUP, "stats tcp --by"},
+        {CS_REC_CASTAT, "stats ca"},
+    };
+    const char *what = "these rows";
+    for (size_t i = 0; i < sizeof whats / sizeof whats[0]; i++) {
+        if (whats[i].kind == kind)
+            what = whats[i].what;
+    }
     const char *name = spec + (spec[0] == '-');
     const struct cs_field *f = cs_field_find(name, strlen(name), kind);
     if (!f)
         fprintf(stderr,
-                "cashark: --sort: unknown field '%s' for stats tcp%s\n"
+                "cashark: --sort: unknown field '%s' for %s\n"
                 "Try 'cashark fields' for the list of fields.\n",
-                name, kind == CS_REC_TCPGROUP ? " --by" : "");
+                name, what);
     return f;
 }
 
@@ -456,9 +469,35 @@ tcp_check_usage(const struct cs_cli *cli)
     return 0;
 }
 
+int
+cs_stats_check_sort(const char *spec, enum cs_record_kind kind)
+{
+    return sort_field(spec, kind) ? 0 : CS_EXIT_USAGE;
+}
+
+int
+cs_stats_select(const struct cs_cli *cli, struct cs_where *where, struct cs_record *recs, size_t *n)
+{
+    if (cli->sort && *n) {
+        int rc = sort_records(cli->sort, recs, *n);
+        if (rc)
+            return rc;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (cli->first && kept >= cli->first)
+            break;
+        if (where && !cs_where_match(where, &recs[i]))
+            continue;
+        recs[kept++] = recs[i];
+    }
+    *n = kept;
+    return 0;
+}
+
 /* Compiles --where; prints the usage error with a caret under the column. */
-static int
-compile_where(const char *text, struct cs_where **w)
+int
+cs_stats_compile_where(const char *text, struct cs_where **w)
 {
     *w = NULL;
     if (!text)
@@ -477,7 +516,7 @@ static int
 stats_tcp(struct cs_cli *cli, struct cs_out *out)
 {
     struct cs_where *where = NULL;
-    int rc = compile_where(cli->where, &where);
+    int rc = cs_stats_compile_where(cli->where, &where);
     if (rc == 0)
         rc = tcp_check_usage(cli);
     if (rc)

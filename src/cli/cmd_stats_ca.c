@@ -11,6 +11,7 @@
 #include "pipeline.h"
 
 #include "cashark/ca.h"
+#include "cashark/where.h"
 #include "cashark/status.h"
 
 static void
@@ -34,7 +35,7 @@ ca_packet(void *ctx, const struct cs_frame *f, const struct cs_packet *p,
 /* The rows of table t as records (frames carry the row's time, for the formatter). */
 static int
 write_table(struct cs_ca_stats *st, int t, enum cs_ca_by by, const struct cs_cli *cli,
-            struct cs_out *out, int tagged)
+            struct cs_where *where, struct cs_out *out, int tagged)
 {
     const struct cs_ca_row *rows;
     size_t n = cs_ca_stats_rows(st, t, by, &rows);
@@ -55,6 +56,7 @@ write_table(struct cs_ca_stats *st, int t, enum cs_ca_by by, const struct cs_cli
         struct cs_record r = {CS_REC_CASTAT, &frames[i], NULL, NULL, &rows[i], 0};
         recs[i] = r;
     }
+    rc = cs_stats_select(cli, where, recs, &n); /* --sort, --where, --first: per table */
     snprintf(tpl, sizeof tpl, "%s%s", tagged ? "<table> " : "", cs_ca_stats_columns(t));
     if (cli->fmt.outfmt == CS_OUTFMT_TEXT && !cli->fmt.template_text) {
         cs_ca_stats_heading(st, t, by, out);
@@ -127,8 +129,8 @@ check_usage(const struct cs_cli *cli, int *table, enum cs_ca_by *by)
 }
 
 static int
-write_all(struct cs_ca_stats *st, const struct cs_cli *cli, struct cs_out *out, int table,
-          enum cs_ca_by by)
+write_all(struct cs_ca_stats *st, const struct cs_cli *cli, struct cs_where *where,
+          struct cs_out *out, int table, enum cs_ca_by by)
 {
     int text = cli->fmt.outfmt == CS_OUTFMT_TEXT && !cli->fmt.template_text;
     int tagged = cli->fmt.outfmt == CS_OUTFMT_JSON;
@@ -137,7 +139,7 @@ write_all(struct cs_ca_stats *st, const struct cs_cli *cli, struct cs_out *out, 
             continue;
         if (text && t != (table >= 0 ? table : 0))
             cs_out_end_record(out); /* a blank line between tables */
-        int rc = write_table(st, t, by, cli, out, tagged);
+        int rc = write_table(st, t, by, cli, where, out, tagged);
         if (rc)
             return rc;
     }
@@ -150,11 +152,17 @@ cs_cmd_stats_ca(struct cs_cli *cli, struct cs_out *out)
     int table;
     enum cs_ca_by by;
     int rc = check_usage(cli, &table, &by);
+    if (!rc && cli->sort)
+        rc = cs_stats_check_sort(cli->sort, CS_REC_CASTAT);
+    struct cs_where *where = NULL;
+    if (!rc)
+        rc = cs_stats_compile_where(cli->where, &where);
     if (rc)
         return rc;
     struct cs_ca_stats *st = cs_ca_stats_new(NULL);
     if (!st) {
         fputs("cashark: out of memory\n", stderr);
+        cs_where_free(where);
         return CS_EXIT_INPUT;
     }
     struct cs_pipeline pl;
@@ -165,7 +173,7 @@ cs_cmd_stats_ca(struct cs_cli *cli, struct cs_out *out)
         rc = cs_pipeline_dissect(&pl, &dopts, ca_emit, st);
     if (rc == 0) {
         cs_pipeline_run(&pl);
-        int orc = write_all(st, cli, out, table, by);
+        int orc = write_all(st, cli, where, out, table, by);
         cs_out_flush(out);
         struct cs_out *m = cs_out_new_mem(128);
         if (m && cs_ca_stats_dropped(st, m)) {
@@ -180,5 +188,6 @@ cs_cmd_stats_ca(struct cs_cli *cli, struct cs_out *out)
     }
     cs_pipeline_free(&pl);
     cs_ca_stats_free(st);
+    cs_where_free(where);
     return rc;
 }

@@ -16,6 +16,17 @@ int cs_cmd_stats_ca(struct cs_cli *cli, struct cs_out *out);
 /* `cashark follow CONN`. */
 int cs_cmd_follow(struct cs_cli *cli, struct cs_out *out);
 
+struct cs_where;
+/* --where compiled for a stats subcommand: 0, or CS_EXIT_USAGE after a message with a caret
+ * under the column. *w stays NULL without --where. */
+int cs_stats_compile_where(const char *text, struct cs_where **w);
+/* CS_EXIT_USAGE (after a message) when --sort names no field of records of kind. */
+int cs_stats_check_sort(const char *spec, enum cs_record_kind kind);
+/* --sort (stable; a leading '-' for descending), then --where and --first over recs[0..*n):
+ * keeps the rows that pass, in order, and sets *n. */
+int cs_stats_select(const struct cs_cli *cli, struct cs_where *where, struct cs_record *recs,
+                    size_t *n);
+
 /* An aligned text table: a header line of the field names (when header), then one line per
  * record; numbers right-aligned, text left-aligned, absent values as "-". widths (ncols zeroed
  * entries on the first call) are computed from the first batch and kept for the next ones. */

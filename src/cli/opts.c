@@ -95,12 +95,14 @@ static const char usage_text_more[] =
     "                           window, analysis), then its stats row; CONN is a conn\n"
     "                           number or a.b.c.d:p-e.f.g.h:q ([v6]:p); -A or -x/-X add\n"
     "                           each payload as ASCII or hex\n"
-    "      --where EXPR         keep records matching EXPR (stats rows and packets alike):\n"
+    "      --where EXPR         keep records matching EXPR (packets, follow, and the rows of\n"
+    "                           stats tcp and stats ca):\n"
     "                           field = != < <= > >= value, &&, ||, !, (); values are\n"
     "                           numbers with units (300ms, 1.5s, 10k, 64Ki), \"strings\",\n"
     "                           addresses and a:p; a missing field compares false\n"
-    "      --sort FIELD         stats: order rows by FIELD (-FIELD descending; default conn)\n"
-    "      --first N            stats: print only the first N rows\n"
+    "      --sort FIELD         stats tcp|ca: order rows by FIELD (-FIELD descending)\n"
+    "      --first N            stats tcp|ca: print only the first N rows (stats ca: of\n"
+    "                           each table)\n"
     "      --by server|client   stats tcp: one row per server address:port (or client\n"
     "                           address): connections, handshake median/p90/max, SYN\n"
     "                           retransmissions, retransmission rate, resets, durations\n"
@@ -457,7 +459,8 @@ cs_cli_parse(struct cs_cli *cli, int argc, char **argv)
                 break;
             case OPT_SHOW:
                 if (!parse_show(optarg, &cli->show))
-                    return usage_error("invalid --show list (tcp, udp, other, all)", optarg);
+                    return usage_error(
+                        "invalid --show list (tcp, udp, other, ca, mptcp, mptcp-dss, all)", optarg);
                 break;
             case OPT_FLOWS:
                 if (!parse_size(optarg, 1u << 26, &v) || v == 0)
@@ -516,6 +519,39 @@ cs_cli_parse(struct cs_cli *cli, int argc, char **argv)
     for (int i = optind; i < argc; i++) {
         if (!cs_cli_add_input(cli, argv[i]))
             return CS_EXIT_USAGE;
+    }
+    /* Options that select or shape rows apply to some subcommands only: elsewhere they would
+     * be silently ignored, so they are usage errors. */
+    static const struct {
+        const char *name;
+        unsigned allowed; /* bits: 1 print, 2 stats tcp, 4 stats ca, 8 stats mptcp, 16 follow */
+    } scoped[] = {
+        {"--where", 1 | 2 | 4 | 16},
+        {"--sort", 2 | 4},
+        {"--first", 2 | 4},
+        {"--by", 2 | 4},
+        {"--table", 4},
+        {"--subflows", 8},
+    };
+    const int given[] = {cli->where != NULL, cli->sort != NULL,  cli->first != 0,
+                         cli->by != NULL,    cli->table != NULL, cli->subflows};
+    unsigned here = 1;
+    if (cli->subcmd == CS_CMD_FOLLOW)
+        here = 16;
+    else if (cli->subcmd == CS_CMD_STATS)
+        here = strcmp(cli->stats_kind, "tcp") == 0     ? 2
+               : strcmp(cli->stats_kind, "ca") == 0    ? 4
+               : strcmp(cli->stats_kind, "mptcp") == 0 ? 8
+                                                       : 0; /* an unknown kind is reported later */
+    static const char *const where_names[] = {
+        "", "printing packets", "stats tcp", "", "stats ca", "", "", "", "stats mptcp"};
+    for (size_t i = 0; here && i < sizeof scoped / sizeof scoped[0]; i++) {
+        if (given[i] && !(scoped[i].allowed & here)) {
+            fprintf(stderr, "cashark: %s does not apply to %s\n", scoped[i].name,
+                    here == 16 ? "follow" : where_names[here]);
+            fputs("Try 'cashark --help' for more information.\n", stderr);
+            return CS_EXIT_USAGE;
+        }
     }
     if (cli->iface && cli->n_inputs)
         return usage_error("-i cannot be combined with capture files", NULL);
