@@ -109,6 +109,41 @@ list_interfaces(struct cs_out *out)
     return CS_EXIT_OK;
 }
 
+/* --count's one result, in the chosen format: "N packets, M records", or a JSON object, or a
+ * CSV/TSV header and row. */
+static void
+print_count(struct cs_out *out, enum cs_outfmt fmt, uint64_t packets, uint64_t records)
+{
+    switch (fmt) {
+        case CS_OUTFMT_JSON:
+            cs_out_str(out, "{\"packets\":");
+            cs_out_u64(out, packets);
+            cs_out_str(out, ",\"records\":");
+            cs_out_u64(out, records);
+            cs_out_char(out, '}');
+            break;
+        case CS_OUTFMT_CSV:
+        case CS_OUTFMT_TSV: {
+            char sep = fmt == CS_OUTFMT_CSV ? ',' : '\t';
+            cs_out_str(out, "packets");
+            cs_out_char(out, sep);
+            cs_out_str(out, "records");
+            cs_out_end_record(out);
+            cs_out_u64(out, packets);
+            cs_out_char(out, sep);
+            cs_out_u64(out, records);
+            break;
+        }
+        case CS_OUTFMT_TEXT:
+            cs_out_u64(out, packets);
+            cs_out_str(out, " packets, ");
+            cs_out_u64(out, records);
+            cs_out_str(out, " records");
+            break;
+    }
+    cs_out_end_record(out);
+}
+
 /* The default subcommand: one record per packet (or message) in the chosen format. */
 static int
 cmd_print(struct cs_cli *cli, struct cs_out *out)
@@ -144,13 +179,8 @@ cmd_print(struct cs_cli *cli, struct cs_out *out)
         if (pr.fmt)
             cs_fmt_begin(pr.fmt);
         cs_pipeline_run(&pl);
-        if (cli->count_only && !cs_out_failed(out)) {
-            cs_out_u64(out, pl.n.packets - pl.n.filtered);
-            cs_out_str(out, " packets, ");
-            cs_out_u64(out, pl.n.records);
-            cs_out_str(out, " records");
-            cs_out_end_record(out);
-        }
+        if (cli->count_only && !cs_out_failed(out))
+            print_count(out, cli->fmt.outfmt, pl.n.packets - pl.n.filtered, pl.n.records);
         cs_out_flush(out);
         rc = cs_pipeline_finish(&pl);
     }
