@@ -1,4 +1,4 @@
-/* reader.c: input sources (memory, mmap'd file, fd, gzip) and the pcap savefile format.
+/* reader.c: input sources (memory, fd, gzip) and the pcap savefile format.
  *
  * Format: pcap-savefile(5) and draft-ietf-opsawg-pcap (LinkType low 16 bits; FCS bits above).
  * pcapng lives in pcapng.c.
@@ -11,18 +11,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "reader_int.h"
 
-#define STREAM_BUF_SIZE  (256u * 1024u)  /* pipes: a record is delivered as soon as it is here */
-#define FILE_BUF_SIZE    (1024u * 1024u) /* regular files read in large chunks */
-#define ZIN_SIZE         (64u * 1024u)   /* compressed input chunk */
-#define MAX_IFACES       (1u << 20)      /* pcapng interfaces per input */
-#define MAXIMUM_SNAPLEN  262144u         /* libpcap's limit for most link types */
-#define MAP_RELEASE_STEP (1024u * 1024u) /* give back read pages of a mapped file */
+#define STREAM_BUF_SIZE (256u * 1024u)  /* pipes: a record is delivered as soon as it is here */
+#define FILE_BUF_SIZE   (1024u * 1024u) /* regular files read in large chunks */
+#define ZIN_SIZE        (64u * 1024u)   /* compressed input chunk */
+#define MAX_IFACES      (1u << 20)      /* pcapng interfaces per input */
+#define MAXIMUM_SNAPLEN 262144u         /* libpcap's limit for most link types */
 
 /* Larger limits libpcap allows for some link types (max_snaplen_for_dlt). */
 static const struct {
@@ -210,7 +208,7 @@ refill_gz(struct cs_reader *r, size_t n)
     while (r->end - r->pos < n) {
         if (r->z.avail_in == 0 && !r->src_eof) {
             if (r->fd < 0) {
-                /* Memory or mmap: hand zlib the next piece of it (avail_in is 32 bits). */
+                /* Memory: hand zlib the next piece of it (avail_in is 32 bits). */
                 struct cs_cursor c = cs_cursor_make(r->raw, r->raw_len);
                 cs_cursor_skip(&c, r->raw_fed);
                 size_t left;
@@ -304,7 +302,7 @@ detect_gzip(struct cs_reader *r)
         return cs_capture_fail(r, "cannot initialise zlib");
     r->gz = 1;
     if (r->fd < 0) {
-        /* Memory or mmap: inflate straight from it, fed in pieces by refill_gz. */
+        /* Memory: inflate straight from it, fed in pieces by refill_gz. */
         r->raw_fed = 0;
         r->src_eof = 0;
         if (!r->buf && alloc_buf(r, FILE_BUF_SIZE) < 0)
@@ -431,30 +429,9 @@ open_fd_common(int fd, int own, const char *name, char *err, size_t errlen)
     r->fd = fd;
     r->own_fd = own;
     r->is_stream = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode);
-    if (S_ISREG(st.st_mode) && st.st_size > 0) {
-        off_t at = lseek(fd, 0, SEEK_CUR);
-        if (at >= 0 && at < st.st_size) {
-            void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-            if (m != MAP_FAILED) {
-                madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
-                r->map = m;
-                r->map_len = (size_t)st.st_size;
-                struct cs_cursor c = cs_cursor_make(m, r->map_len);
-                cs_cursor_skip(&c, (size_t)at);
-                size_t n;
-                r->raw = cs_cursor_span(&c, &n);
-                r->raw_len = n;
-                r->win = r->raw;
-                r->end = n;
-                r->src_eof = 1;
-                r->fd = -1; /* read from the mapping only */
-                if (own)
-                    close(fd);
-                r->own_fd = 0;
-                return reader_finish(r, err, errlen);
-            }
-        }
-    }
+    /* Regular files too are read(2) in large chunks, not mmap'd: the page faults of a mapping
+     * cost more than the copy (measured: --count 1.47x the libpcap floor mapped, 1.18x read),
+     * and a file cut while it is read cannot raise SIGBUS. */
     if (alloc_buf(r, r->is_stream ? STREAM_BUF_SIZE : FILE_BUF_SIZE) < 0) {
         snprintf(err, errlen, "out of memory");
         cs_reader_close(r);
@@ -554,29 +531,11 @@ pcap_next(struct cs_reader *r, struct cs_frame *f)
 
 /* --- public accessors ------------------------------------------------------------------- */
 
-/* Drops the pages of a mapped file that were read already, so that resident memory stays flat
- * (the bytes stay in the page cache; only this process's mapping of them goes). */
-static void
-release_mapped(struct cs_reader *r)
-{
-    size_t done = (size_t)(r->map_len - r->raw_len) + r->pos; /* offset in the mapping */
-    done &= ~(size_t)(MAP_RELEASE_STEP - 1);
-    if (done > r->map_released) {
-        uint8_t *m = r->map;
-        madvise(&m[r->map_released], done - r->map_released, MADV_DONTNEED);
-        r->map_released = done;
-    }
-}
-
 int
 cs_reader_next(struct cs_reader *r, struct cs_frame *f)
 {
     if (r->state != CS_RD_OK)
         return r->state == CS_RD_END ? 0 : -1;
-    if (r->map && !r->gz && r->pos - r->map_released_pos >= MAP_RELEASE_STEP) {
-        r->map_released_pos = r->pos;
-        release_mapped(r);
-    }
     return r->fmt == CS_CAPFMT_PCAP ? pcap_next(r, f) : cs_pcapng_next(r, f);
 }
 
@@ -647,8 +606,6 @@ cs_reader_close(struct cs_reader *r)
         return;
     if (r->gz)
         inflateEnd(&r->z);
-    if (r->map)
-        munmap(r->map, r->map_len);
     if (r->own_fd && r->fd >= 0)
         close(r->fd);
     free(r->zin);

@@ -37,13 +37,9 @@ struct cs_reader {
     int fd;     /* -1 for memory */
     int own_fd; /* close fd on cs_reader_close */
     int is_stream;
-    int src_eof; /* the raw source is exhausted */
-    void *map;   /* mmap'd regular file, or NULL */
-    size_t map_len;
+    int src_eof;                            /* the raw source is exhausted */
     const volatile sig_atomic_t *interrupt; /* a signal handler's stop flag, or NULL */
-    size_t map_released;                    /* bytes at the start of the mapping given back */
-    size_t map_released_pos;                /* pos at the last release */
-    const uint8_t *raw;                     /* memory or mmap source (compressed when gz) */
+    const uint8_t *raw;                     /* memory source (compressed when gz) */
     size_t raw_len;
     size_t raw_fed; /* gzip from memory: compressed bytes handed to zlib */
     uint8_t *buf;   /* owned buffer for fd and gzip sources */
