@@ -112,13 +112,18 @@ static const struct opt_row opt_rows[] = {
     {CS_TCPOPT_EXP, 2, 40, opt_exp},
 };
 
+/* opt_rows' index + 1 by kind (0: not a known option): one load per option, not a scan. */
+static const uint8_t opt_index[256] = {
+    [CS_TCPOPT_MSS] = 1,   [CS_TCPOPT_WS] = 2,   [CS_TCPOPT_SACKOK] = 3, [CS_TCPOPT_SACK] = 4,
+    [CS_TCPOPT_TS] = 5,    [CS_TCPOPT_MD5] = 6,  [CS_TCPOPT_UTO] = 7,    [CS_TCPOPT_AO] = 8,
+    [CS_TCPOPT_MPTCP] = 9, [CS_TCPOPT_TFO] = 10, [CS_TCPOPT_EXP] = 11,
+};
+
 static const struct opt_row *
 opt_find(uint8_t kind)
 {
-    for (size_t i = 0; i < sizeof opt_rows / sizeof opt_rows[0]; i++)
-        if (opt_rows[i].kind == kind)
-            return &opt_rows[i];
-    return NULL;
+    unsigned i = opt_index[kind];
+    return i ? &opt_rows[i - 1] : NULL;
 }
 
 static void
