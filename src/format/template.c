@@ -162,10 +162,8 @@ suggest(struct msg *m, const char *typed, size_t n)
     /* keep only those within one edit of the best */
     while (nbest > 1 && best_d[nbest - 1] > best_d[0] + 2)
         nbest--;
-    if (!nbest) {
-        msg_str(m, " (see `cashark fields`)");
-        return;
-    }
+    if (!nbest)
+        return; /* nothing close: the caller points at `cashark fields` */
     msg_str(m, " (did you mean: ");
     for (size_t k = 0; k < nbest; k++) {
         if (k)

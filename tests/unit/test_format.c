@@ -817,7 +817,7 @@ static const struct {
     {"<flags>", "unknown field 'flags' in --format (did you mean: tcp.flags, mptcp.flags?)"},
     {"<seq>", "unknown field 'seq' in --format (did you mean: tcp.seq?)"},
     {"<SRC>", "unknown field 'SRC' in --format (did you mean: src, eth.src?)"},
-    {"<zzzzzzzzzz>", "unknown field 'zzzzzzzzzz' in --format (see `cashark fields`)"},
+    {"<zzzzzzzzzz>", "unknown field 'zzzzzzzzzz' in --format"},
     {"<src", "unterminated '<' at column 1 in --format (write << for a literal '<')"},
     {"ab <src:5", "unterminated '<' at column 4 in --format (write << for a literal '<')"},
     {"<>", "bad field name '' in --format"},
