@@ -375,12 +375,15 @@ cmp_ld(long double x, long double y, enum op op)
     return 0;
 }
 
-/* Text equality, where an address without a port also matches "addr:port" and "[addr]:port". */
+/* Text equality, where an address without a port also matches "addr:port" and "[addr]:port",
+ * written bare or in brackets ("[fd77::3]"). */
 static int
 text_eq(const char *t, size_t n, const char *lit, size_t ln)
 {
     if (n == ln && memcmp(t, lit, n) == 0)
         return 1;
+    if (ln > 2 && lit[0] == '[' && lit[ln - 1] == ']')
+        return text_eq(t, n, lit + 1, ln - 2);
     if (n > ln + 1 && memcmp(t, lit, ln) == 0 && t[ln] == ':' && !memchr(lit, ':', ln))
         return 1;
     return n > ln + 3 && t[0] == '[' && memcmp(t + 1, lit, ln) == 0 && t[ln + 1] == ']' &&

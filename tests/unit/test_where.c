@@ -67,6 +67,8 @@ static const struct vec matches[] = {
     {"client = 10.77.0.2", 1},                            /* an address matches addr:port */
     {"client = 10.77.0.2:40000", 1},
     {"client = 10.77.0.22", 0},
+    {"client = [10.77.0.2]", 1}, /* an address in brackets (IPv6 style) without a port too */
+    {"client = [10.77.0.22]", 0},
     {"server != 10.77.0.12:8080", 0},
     {"hs_ack > 0", 0},      /* absent (no ACK of the SYN-ACK): false */
     {"!(hs_ack > 0)", 1},   /* ... and its negation true */
