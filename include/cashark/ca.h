@@ -158,7 +158,23 @@ struct cs_ca_msg {
     struct cs_ca_hdr orig;
     struct cs_cursor err_text; /* error message bytes, with the padding (caproto's bytearray) */
     uint32_t max_elements;     /* --ca-max-elements for the repr */
+    /* The PV of the message's channel, resolved on its circuit (cs_ca_chans_note); empty when
+     * unknown. Messages that carry a name (search, create) have it in `name`. */
+    struct cs_cursor pv;
 };
+
+/* The identifiers a message carries, by command and direction (caproto's header fields). */
+struct cs_ca_ids {
+    uint8_t has_cid, has_sid, has_ioid, has_sub;
+    uint32_t cid, sid, ioid, sub;
+};
+void cs_ca_msg_ids(const struct cs_ca_msg *m, struct cs_ca_ids *ids);
+
+/* Per-circuit channel names (src/dissect/ca/ca_chan.c): created on the first CREATE_CHAN,
+ * bounded in memory. cs_ca_chans_note learns from m and sets m->pv when m's channel is known. */
+struct cs_ca_chans;
+void cs_ca_chans_note(struct cs_ca_chans **t, struct cs_ca_msg *m);
+void cs_ca_chans_free(struct cs_ca_chans *t);
 
 /* ---- Parsing (src/dissect/ca/ca_msg.c) ------------------------------------------------------ */
 

@@ -224,14 +224,70 @@ test_ctrl_metadata(void **state)
     assert_int_equal(d.n_elems, 0);
 }
 
+/* Channel names per circuit: each message of a channel names its PV (ca.pv), resolved from
+ * the cid of the creation, the sid its reply binds, and the ioid/subscription ids. */
+struct chan_step {
+    const char *what;
+    uint16_t cmd;
+    uint8_t response;
+    uint32_t p1, p2;
+    const char *name; /* CREATE_CHAN request: the PV */
+    const char *pv;   /* expected ca.pv, NULL: none */
+};
+
+static const struct chan_step chan_steps[] = {
+    {"read before any channel", CS_CA_READ_NOTIFY, 0, 9, 3, NULL, NULL},
+    {"create request (cid 5)", CS_CA_CREATE_CHAN, 0, 5, 13, "a:b", "a:b"},
+    {"create request (cid 6)", CS_CA_CREATE_CHAN, 0, 6, 13, "c:d", "c:d"},
+    {"create reply: cid 5 -> sid 9", CS_CA_CREATE_CHAN, 1, 5, 9, NULL, "a:b"},
+    {"create reply: cid 6 -> sid 10", CS_CA_CREATE_CHAN, 1, 6, 10, NULL, "c:d"},
+    {"access rights (cid 6)", CS_CA_ACCESS_RIGHTS, 1, 6, 3, NULL, "c:d"},
+    {"read request (sid 9, ioid 3)", CS_CA_READ_NOTIFY, 0, 9, 3, NULL, "a:b"},
+    {"read reply (ioid 3)", CS_CA_READ_NOTIFY, 1, 1, 3, NULL, "a:b"},
+    {"read reply (ioid 4, never asked)", CS_CA_READ_NOTIFY, 1, 1, 4, NULL, NULL},
+    {"monitor request (sid 10, subid 7)", CS_CA_EVENT_ADD, 0, 10, 7, NULL, "c:d"},
+    {"monitor update (subid 7)", CS_CA_EVENT_ADD, 1, 1, 7, NULL, "c:d"},
+    {"clear channel (sid 9, cid 5)", CS_CA_CLEAR_CHANNEL, 0, 9, 5, NULL, "a:b"},
+    {"server disconnect (cid 6)", CS_CA_SERVER_DISCONN, 1, 6, 0, NULL, "c:d"},
+};
+
+static void
+test_chan_names(void **state)
+{
+    (void)state;
+    struct cs_ca_chans *t = NULL;
+    for (size_t i = 0; i < sizeof chan_steps / sizeof chan_steps[0]; i++) {
+        const struct chan_step *st = &chan_steps[i];
+        struct cs_ca_msg m;
+        memset(&m, 0, sizeof m);
+        m.marker = CS_CA_MSG;
+        m.h.cmd = st->cmd;
+        m.h.p1 = st->p1;
+        m.h.p2 = st->p2;
+        m.response = st->response;
+        if (st->name)
+            m.name = cs_cursor_make((const uint8_t *)st->name, strlen(st->name));
+        cs_ca_chans_note(&t, &m);
+        size_t n;
+        const uint8_t *p = cs_cursor_span(st->name ? &m.name : &m.pv, &n);
+        if (!st->pv) {
+            if (p && n)
+                fail_msg("%s: unexpected pv %.*s", st->what, (int)n, (const char *)p);
+        } else if (!p || n != strlen(st->pv) || memcmp(p, st->pv, n) != 0) {
+            fail_msg("%s: pv %.*s, expected %s", st->what, (int)n, p ? (const char *)p : "",
+                     st->pv);
+        }
+    }
+    cs_ca_chans_free(t);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_repr),
-        cmocka_unit_test(test_header),
-        cmocka_unit_test(test_dbr_sizes),
-        cmocka_unit_test(test_ctrl_metadata),
+        cmocka_unit_test(test_repr),       cmocka_unit_test(test_header),
+        cmocka_unit_test(test_dbr_sizes),  cmocka_unit_test(test_ctrl_metadata),
+        cmocka_unit_test(test_chan_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,6 +47,7 @@ struct ca_conn {
     struct ca_state *st;
     uint8_t flip; /* the flow's client side is the CA server */
     struct ca_dir d[2];
+    struct cs_ca_chans *chans; /* channel names on this circuit (ca_chan.c), or NULL */
 };
 
 /* ---- learned server ports ---- */
@@ -231,6 +232,7 @@ init_msg(struct cs_ca_msg *m, const struct ca_state *s)
 {
     memset(m, 0, offsetof(struct cs_ca_msg, dbr));
     m->has_dbr = 0;
+    m->pv = cs_cursor_make(NULL, 0);
     m->max_elements = s->env->opts ? s->env->opts->ca_max_elements : 10;
 }
 
@@ -259,6 +261,7 @@ emit_tcp_msg(struct ca_conn *c, const struct cs_flow *fl, int fdir, struct cs_cu
     m.payload = cs_cursor_sub(&k, avail < m.h.psize ? avail : m.h.psize);
     m.payload_cut = (uint8_t)cut;
     cs_ca_msg_decode(&m);
+    cs_ca_chans_note(&c->chans, &m);
     emit(c->st, &m, fl);
 }
 
@@ -470,6 +473,7 @@ conn_free(void *p)
     struct ca_conn *c = p;
     free(c->d[0].buf);
     free(c->d[1].buf);
+    cs_ca_chans_free(c->chans);
     free(c);
 }
 

@@ -181,6 +181,23 @@ id_row_of(const struct cs_ca_msg *m)
     return NULL;
 }
 
+void
+cs_ca_msg_ids(const struct cs_ca_msg *m, struct cs_ca_ids *ids)
+{
+    memset(ids, 0, sizeof *ids);
+    const struct id_row *row = id_row_of(m);
+    if (!row)
+        return;
+    ids->has_cid = row->cid != 0;
+    ids->cid = row->cid == 1 ? m->h.p1 : m->h.p2;
+    ids->has_sid = row->sid != 0;
+    ids->sid = row->sid == 1 ? m->h.p1 : m->h.p2;
+    ids->has_ioid = row->ioid != 0;
+    ids->ioid = row->ioid == 1 ? m->h.p1 : m->h.p2;
+    ids->has_sub = row->sub != 0;
+    ids->sub = row->sub == 1 ? m->h.p1 : m->h.p2;
+}
+
 static int
 param(const struct cs_ca_msg *m, unsigned which, struct cs_fval *v)
 {
@@ -230,6 +247,25 @@ get_name(const struct cs_fieldctx *c, const struct cs_record *r, struct cs_fval 
         return 0;
     size_t n;
     const uint8_t *p = cs_cursor_span(&m->name, &n);
+    cs_out_escaped(c->sink, p, n);
+    return 1;
+}
+
+/* The PV of the message's channel: its own name for a search or a channel creation, else the
+ * name its circuit bound to its cid, sid, ioid or subscription id. */
+static int
+get_pv(const struct cs_fieldctx *c, const struct cs_record *r, struct cs_fval *v)
+{
+    (void)v;
+    const struct cs_ca_msg *m = real_msg(r);
+    if (!m)
+        return 0;
+    int named = !m->response && (m->h.cmd == CS_CA_SEARCH || m->h.cmd == CS_CA_CREATE_CHAN);
+    const struct cs_cursor *src = named ? &m->name : &m->pv;
+    size_t n;
+    const uint8_t *p = cs_cursor_span(src, &n);
+    if (!p || !n)
+        return 0;
     cs_out_escaped(c->sink, p, n);
     return 1;
 }
@@ -352,6 +388,8 @@ static const struct cs_field ca_fields[] = {
     {"ca.p1", CS_FT_UINT, "CA header parameter1", get_p1},
     {"ca.p2", CS_FT_UINT, "CA header parameter2", get_p2},
     {"ca.name", CS_FT_TEXT, "PV name (search, create channel), client or host name", get_name},
+    {"ca.pv", CS_FT_TEXT, "PV of the message's channel, also on reads, writes, monitors (TCP)",
+     get_pv},
     {"ca.cid", CS_FT_UINT, "client channel ID", get_cid},
     {"ca.sid", CS_FT_UINT, "server channel ID", get_sid},
     {"ca.ioid", CS_FT_UINT, "read/write request ID", get_ioid},
